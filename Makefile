@@ -1,0 +1,44 @@
+# Two commands: `make run` (the product, SQLite, demo data) and `make test` (every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: run test setup setup-test bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/accueil db upgrade
+
+setup-test: setup $(VENV)/.installed-test
+
+run: setup
+	$(BIN)/accueil demo --if-empty
+	@$(BIN)/accueil urls
+	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/core_throughput.py
+
+clean:
+	rm -rf $(VENV) node_modules

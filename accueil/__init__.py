@@ -1,0 +1,1 @@
+"""Accueil's domain: the rules of reception, importable without Flask."""

@@ -1,0 +1,58 @@
+"""Agent accounts: creation and password checks (scrypt, through Werkzeug)."""
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from accueil.errors import InvalidInput, NotFound
+from accueil.i18n import N_
+from accueil.models import AGENT, SUPERVISOR, Agent, Site
+
+MIN_PASSWORD = 10
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+
+
+def site_by_slug(session: Session, slug: str) -> Site:
+    """Return the site named *slug*, or NotFound."""
+    site = session.exec(select(Site).where(Site.slug == slug)).first()
+    if site is None:
+        raise NotFound(N_("Le site « %(slug)s » n'existe pas."), slug=str(slug)[:40])
+    return site
+
+
+def add_agent(session: Session, *, login: str, site_id: int, password: str, supervisor: bool = False) -> Agent:
+    """Create an agent account; the password is stored as a scrypt hash."""
+    login = (login or "").strip().lower()
+    if not LOGIN_RE.match(login):
+        raise InvalidInput(
+            N_("L'identifiant : 2 à 60 caractères, lettres minuscules, chiffres, point, tiret."), field="login"
+        )
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(N_("Le mot de passe doit avoir au moins %(min)s caractères."), field="password",
+                           min=MIN_PASSWORD)
+    if session.exec(select(Agent).where(Agent.login == login)).first() is not None:
+        raise InvalidInput(N_("L'identifiant « %(login)s » est déjà pris."), field="login", login=login)
+    agent = Agent(
+        login=login,
+        site_id=site_id,
+        password_hash=generate_password_hash(password, method="scrypt"),
+        role=SUPERVISOR if supervisor else AGENT,
+    )
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def authenticate(session: Session, login: str, password: str) -> Agent | None:
+    """Return the active agent whose login and password match, else None."""
+    agent = session.exec(select(Agent).where(Agent.login == (login or "").strip().lower())).first()
+    if agent is None or not agent.active:
+        # Spend the same time as a real check so a login's existence does not leak.
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return agent if check_password_hash(agent.password_hash, password or "") else None
+
+
+_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")

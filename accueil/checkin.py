@@ -1,0 +1,128 @@
+"""Check-in: identify, route, number. The same for self check-in and assisted registration."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from accueil import identity
+from accueil.appointments import find_for_arrival
+from accueil.clock import as_utc, service_day
+from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.history import log_transition
+from accueil.i18n import N_
+from accueil.lifecycle import ACTIVE, WAITING
+from accueil.models import APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
+from accueil.numbering import next_number
+
+CHANNELS = ("self", "assisted")
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    ticket: Ticket
+    created: bool  # False: the person already had an active ticket today, and got it back
+    appointment: Appointment | None
+
+
+def route(session: Session, site_id: int, has_appointment: bool) -> Queue:
+    """Return the queue a visitor goes to: appointment desks, or the espace numérique."""
+    purpose = APPOINTMENT if has_appointment else WALK_IN
+    queue = session.exec(
+        select(Queue)
+        .where(Queue.site_id == site_id, Queue.purpose == purpose, Queue.active == True)  # noqa: E712
+        .order_by(Queue.id)
+    ).first()
+    if queue is None:
+        raise DomainError(N_("Ce site n'a pas de file pour ce cas. Adressez-vous à l'accueil."))
+    return queue
+
+
+def active_ticket(session: Session, site_id: int, day, nir_hash: str) -> Ticket | None:
+    """Return the person's ticket still in progress at that site that day, if any."""
+    return session.exec(
+        select(Ticket).where(
+            Ticket.site_id == site_id,
+            Ticket.service_day == day,
+            Ticket.nir_hash == nir_hash,
+            col(Ticket.status).in_(ACTIVE),
+        )
+    ).first()
+
+
+def check_in(
+    session: Session,
+    vault: identity.Vault,
+    *,
+    site_id: int,
+    has_appointment: bool,
+    nir: str | None,
+    phone: str | None = None,
+    channel: str = "self",
+    priority: int = 0,
+    now: datetime,
+) -> CheckIn:
+    """Issue a ticket, or give back the one the person already holds today.
+
+    *nir* None means the visitor has no number or does not know it: they still get a
+    ticket, flagged for an agent to identify them. An appointment found for the NIR
+    today routes to the appointment desks even if the visitor answered "no".
+    """
+    now = as_utc(now)
+    if channel not in CHANNELS:
+        raise InvalidInput(N_("Canal d'enregistrement inconnu."), field="channel")
+    if not isinstance(priority, int) or not 0 <= priority <= 9:
+        raise InvalidInput(N_("La priorité va de 0 à 9."), field="priority")
+    site = session.get(Site, site_id) if isinstance(site_id, int) else None
+    if site is None:
+        raise NotFound(N_("Ce site n'existe pas."))
+    nir_clean = identity.validate_nir(nir) if nir is not None else None
+    phone_clean = identity.normalize_phone(phone) if phone not in (None, "") else None
+
+    day = service_day(now, site.timezone)
+    nir_hash = vault.hash_nir(nir_clean) if nir_clean else None
+    if nir_hash:
+        existing = active_ticket(session, site.id, day, nir_hash)
+        if existing is not None:
+            return CheckIn(existing, False, session.get(Appointment, existing.appointment_id) if existing.appointment_id else None)
+
+    appointment = find_for_arrival(session, site.id, day, nir_hash, now) if nir_hash else None
+    queue = route(session, site.id, has_appointment or appointment is not None)
+    ticket = Ticket(
+        public_id=secrets.token_urlsafe(24),
+        site_id=site.id,
+        service_day=day,
+        letter=queue.letter,
+        number=0,
+        queue_id=queue.id,
+        status=WAITING,
+        priority=priority,
+        appointment_id=appointment.id if appointment else None,
+        claimed_appointment=has_appointment,
+        appointment_not_found=has_appointment and appointment is None,
+        needs_identification=nir_clean is None,
+        channel=channel,
+        arrived_at=now,
+        queued_at=now,
+        due_at=appointment.at if appointment else now,
+        nir_enc=vault.encrypt(nir_clean) if nir_clean else None,
+        nir_hash=nir_hash,
+        phone_enc=vault.encrypt(phone_clean) if phone_clean else None,
+    )
+    try:
+        # On PostgreSQL a concurrent twin (double tap) can pass the lookup above; the
+        # partial unique index refuses it and the person gets the twin's ticket.
+        with session.begin_nested():
+            ticket.number = next_number(session, site.id, queue.id, day)
+            session.add(ticket)
+            session.flush()
+    except IntegrityError:
+        existing = active_ticket(session, site.id, day, nir_hash) if nir_hash else None
+        if existing is None:
+            raise
+        return CheckIn(existing, False, appointment)
+    log_transition(session, ticket, "issue", None, now)
+    return CheckIn(ticket, True, appointment)

@@ -1,0 +1,33 @@
+"""Time rules: UTC instants everywhere, the service day in the site's local time."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from accueil.errors import InvalidInput
+from accueil.i18n import N_
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
+def utcnow() -> datetime:
+    """Return the current instant, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return *moment* in UTC; refuse naive datetimes, whose zone is a guess."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise InvalidInput(N_("L'heure doit porter son fuseau horaire."), field="now")
+    return moment.astimezone(timezone.utc)
+
+
+def service_day(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> date:
+    """Return the local calendar date of *moment* at a site in zone *tz*."""
+    return as_utc(moment).astimezone(ZoneInfo(tz)).date()
+
+
+def end_of_service_day(day: date, tz: str = DEFAULT_TIMEZONE) -> datetime:
+    """Return the UTC instant of the local midnight that ends *day*."""
+    local_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(tz))
+    return local_midnight.astimezone(timezone.utc)

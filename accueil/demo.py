@@ -1,0 +1,82 @@
+"""Demo data for the two first offices: Chaumont and Saint-Dizier (idempotent)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from accueil.agents import add_agent
+from accueil.clock import as_utc, service_day
+from accueil.identity import Vault
+from accueil.models import APPOINTMENT, DESKS, WALK_IN, ZONE, Agent, Appointment, Desk, DeskQueue, Queue, Site
+
+SITES = (
+    ("chaumont", "Caf de la Haute-Marne — Chaumont", 6, ("Bureau 1", "Bureau 2", "Bureau 3")),
+    ("saint-dizier", "Caf de la Haute-Marne — Saint-Dizier", 4, ("Bureau 1", "Bureau 2")),
+)
+ZONE_DESK = "Espace numérique"
+# Valid test numbers (python-stdnum's and the CNAM's own test vectors), never real people.
+DEMO_APPOINTMENT_NIRS = {
+    "chaumont": ("295109912611193", "255081416802538"),
+    "saint-dizier": ("253072A07300443",),
+}
+
+
+@dataclass
+class DemoReport:
+    created: list[str] = field(default_factory=list)
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # site, login, password, role
+
+
+def demo_password(slug: str, role: str) -> str:
+    """Return the demo password of a site's agent or supervisor (printed by `make run`)."""
+    return f"demo-{role}-{slug}"
+
+
+def _get_or_add(session: Session, report: DemoReport, model, label: str, defaults: dict | None = None, **where):
+    row = session.exec(select(model).where(*(getattr(model, k) == v for k, v in where.items()))).first()
+    if row is None:
+        row = model(**where, **(defaults or {}))
+        session.add(row)
+        session.flush()
+        report.created.append(label)
+    return row
+
+
+def load_demo(session: Session, vault: Vault, *, now: datetime) -> DemoReport:
+    """Create what is missing of the demo sites, queues, desks, agents and today's appointments."""
+    report = DemoReport()
+    now = as_utc(now)
+    for slug, name, seats, desk_names in SITES:
+        site = session.exec(select(Site).where(Site.slug == slug)).first()
+        if site is None:
+            site = Site(slug=slug, name=name)
+            session.add(site)
+            session.flush()
+            report.created.append(f"site {slug}")
+        rdv = _get_or_add(session, report, Queue, f"{slug}: file R", site_id=site.id, letter="R",
+                          defaults=dict(name="Rendez-vous", kind=DESKS, purpose=APPOINTMENT))
+        num = _get_or_add(session, report, Queue, f"{slug}: file N", site_id=site.id, letter="N",
+                          defaults=dict(name="Espace numérique", kind=ZONE, seats=seats, purpose=WALK_IN))
+        for desk_name, queue in [(d, rdv) for d in desk_names] + [(ZONE_DESK, num)]:
+            desk = _get_or_add(session, report, Desk, f"{slug}: {desk_name}", site_id=site.id, name=desk_name)
+            _get_or_add(session, report, DeskQueue, f"{slug}: {desk_name} → {queue.letter}",
+                        desk_id=desk.id, queue_id=queue.id)
+        for role, supervisor in (("agent", False), ("superviseur", True)):
+            login = f"{role}.{slug}"
+            password = demo_password(slug, role)
+            if session.exec(select(Agent).where(Agent.login == login)).first() is None:
+                add_agent(session, login=login, site_id=site.id, password=password, supervisor=supervisor)
+                report.created.append(f"{slug}: {login}")
+            report.logins.append((slug, login, password, role))
+        day = service_day(now, site.timezone)
+        if session.exec(select(Appointment).where(Appointment.site_id == site.id,
+                                                  Appointment.service_day == day)).first() is None:
+            slot = now.replace(second=0, microsecond=0) + timedelta(minutes=15 - now.minute % 15)
+            for i, nir in enumerate(DEMO_APPOINTMENT_NIRS[slug]):
+                session.add(Appointment(site_id=site.id, service_day=day, at=slot + timedelta(minutes=20 * i),
+                                        nir_hash=vault.hash_nir(nir), reason="Démonstration"))
+            report.created.append(f"{slug}: rendez-vous du jour")
+    session.flush()
+    return report

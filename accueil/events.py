@@ -1,0 +1,84 @@
+"""Domain events, published to subscribers only once the transaction that made them commits."""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+_PENDING = "accueil_pending_events"
+_BUS = "accueil_bus"
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """Something that happened to a ticket. Holds no personal data."""
+
+    kind: str  # issued, called, recalled, started, finished, no_show, transferred, cancelled
+    site_id: int
+    version: int
+    ticket_id: int
+    public_id: str  # the visitor room's key: for server-side routing only, never sent to a display
+    code: str
+    status: str
+    queue_id: int
+    desk_id: int | None
+    at: datetime
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+Subscriber = Callable[[TicketEvent], None]
+
+
+class EventBus:
+    """Hand committed events to subscribers (the socket layer, tests, statistics)."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, fn: Subscriber) -> Subscriber:
+        self._subscribers.append(fn)
+        return fn
+
+    def unsubscribe(self, fn: Subscriber) -> None:
+        self._subscribers.remove(fn)
+
+    def publish(self, event: TicketEvent) -> None:
+        for fn in list(self._subscribers):
+            try:
+                fn(event)
+            except Exception:  # a broken subscriber must not hide the event from the others
+                log.exception("event subscriber failed on %s", event.kind)
+
+
+def bind(session: Session, bus: EventBus) -> Session:
+    """Make *session* publish its recorded events on *bus* after each commit."""
+    session.info[_BUS] = bus
+    return session
+
+
+def record(session: Session, event: TicketEvent) -> None:
+    """Queue *event* for publication when *session* commits; a rollback drops it."""
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    events = session.info.pop(_PENDING, [])
+    bus = session.info.get(_BUS)
+    if bus is None:
+        return
+    for ev in events:
+        bus.publish(ev)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)

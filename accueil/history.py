@@ -1,0 +1,59 @@
+"""Record a ticket's transition: the site's version, the history row and the event."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from accueil.events import TicketEvent, record
+from accueil.lifecycle import EVENT_KINDS
+from accueil.models import Site, Ticket, TicketTransition
+
+
+def bump_version(session: Session, site_id: int) -> int:
+    """Increment and return the site's version (taken last, so its lock is held briefly)."""
+    stmt = update(Site).where(Site.id == site_id).values(version=Site.version + 1).returning(Site.version)
+    return session.execute(stmt).scalar_one()
+
+
+def log_transition(
+    session: Session,
+    ticket: Ticket,
+    action: str,
+    from_status: str | None,
+    now: datetime,
+    agent_id: int | None = None,
+) -> TicketEvent:
+    """Write the history row of *action* on *ticket* and queue its event for after commit."""
+    version = bump_version(session, ticket.site_id)
+    kind = EVENT_KINDS[action]
+    session.add(
+        TicketTransition(
+            ticket_id=ticket.id,
+            site_id=ticket.site_id,
+            service_day=ticket.service_day,
+            kind=kind,
+            from_status=from_status,
+            to_status=ticket.status,
+            queue_id=ticket.queue_id,
+            desk_id=ticket.desk_id,
+            agent_id=agent_id,
+            at=now,
+            version=version,
+        )
+    )
+    event = TicketEvent(
+        kind=kind,
+        site_id=ticket.site_id,
+        version=version,
+        ticket_id=ticket.id,
+        public_id=ticket.public_id,
+        code=ticket.code,
+        status=ticket.status,
+        queue_id=ticket.queue_id,
+        desk_id=ticket.desk_id,
+        at=now,
+    )
+    record(session, event)
+    return event

@@ -1,0 +1,170 @@
+"""The tables. Personal data (NIR, phone) only ever sits in the ``*_enc`` and ``nir_hash`` columns."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from accueil.clock import DEFAULT_TIMEZONE
+from accueil.types import UTCDateTime
+
+# Queue kinds: desks call one ticket at a time per desk; a zone seats several visitors at once.
+DESKS = "desks"
+ZONE = "zone"
+# Queue purposes used by check-in routing.
+APPOINTMENT = "appointment"
+WALK_IN = "walk_in"
+# Agent roles.
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+# Appointment kinds.
+AT_DESK = "desk"
+LSF_VIDEO = "lsf"
+PHONE_CALLBACK = "phone"
+
+
+def _instant(nullable: bool = True, index: bool = False):
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Site(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    retention_hours: int = Field(default=0, ge=0)
+    """Personal data is erased this many hours after the end of the visit's service day."""
+    version: int = 0
+    """Bumped by every change of the site's queues; carried by each event so clients see gaps."""
+
+
+class Queue(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("site_id", "letter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    letter: str = Field(max_length=1)
+    name: str = Field(max_length=80)
+    kind: str = Field(default=DESKS, max_length=10)
+    seats: int | None = None
+    purpose: str | None = Field(default=None, max_length=20)
+    active: bool = True
+
+
+class Desk(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    name: str = Field(max_length=40)
+    active: bool = True
+
+
+class DeskQueue(SQLModel, table=True):
+    desk_id: int = Field(foreign_key="desk.id", primary_key=True)
+    queue_id: int = Field(foreign_key="queue.id", primary_key=True)
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    login: str = Field(max_length=60, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default=AGENT, max_length=20)
+    active: bool = True
+
+
+class Appointment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    service_day: date = Field(index=True)
+    at: datetime = _instant(nullable=False)
+    nir_hash: str | None = Field(default=None, max_length=64, index=True)
+    kind: str = Field(default=AT_DESK, max_length=10)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    desk_id: int | None = Field(default=None, foreign_key="desk.id")
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class Counter(SQLModel, table=True):
+    """The last number issued per site, queue and service day (bumped by an upsert)."""
+
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    queue_id: int = Field(foreign_key="queue.id", primary_key=True)
+    service_day: date = Field(primary_key=True)
+    last: int = 0
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("site_id", "service_day", "letter", "number"),
+        # One active ticket per person, site and day: the database itself refuses a second.
+        Index(
+            "uq_ticket_active_nir",
+            "site_id",
+            "service_day",
+            "nir_hash",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'called', 'serving') AND nir_hash IS NOT NULL"),
+            postgresql_where=text("status IN ('waiting', 'called', 'serving') AND nir_hash IS NOT NULL"),
+        ),
+        Index("ix_ticket_site_status", "site_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=43, unique=True)
+    """The secret of the visitor's ticket link."""
+    site_id: int = Field(foreign_key="site.id")
+    service_day: date
+    letter: str = Field(max_length=1)
+    number: int
+    queue_id: int = Field(foreign_key="queue.id", index=True)
+    status: str = Field(max_length=12)
+    priority: int = 0
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    claimed_appointment: bool = False
+    appointment_not_found: bool = False
+    needs_identification: bool = False
+    channel: str = Field(default="self", max_length=10)
+    arrived_at: datetime = _instant(nullable=False)
+    queued_at: datetime = _instant(nullable=False)
+    due_at: datetime = _instant(nullable=False)
+    called_at: datetime | None = _instant()
+    started_at: datetime | None = _instant()
+    finished_at: datetime | None = _instant()
+    desk_id: int | None = Field(default=None, foreign_key="desk.id", index=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    recalls: int = 0
+    nir_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    nir_hash: str | None = Field(default=None, max_length=64)
+    phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    purged_at: datetime | None = _instant()
+
+    @property
+    def code(self) -> str:
+        """The number people say and see: queue letter and three digits (R007)."""
+        return f"{self.letter}{self.number:03d}"
+
+
+class TicketTransition(SQLModel, table=True):
+    """The history of a ticket; holds no personal data and survives the purge."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    service_day: date = Field(index=True)
+    kind: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str = Field(max_length=12)
+    queue_id: int = Field(foreign_key="queue.id")
+    desk_id: int | None = Field(default=None, foreign_key="desk.id")
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    at: datetime = _instant(nullable=False)
+    version: int
+
+
+class NirReveal(SQLModel, table=True):
+    """Who saw a NIR in clear, when, on which ticket."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    at: datetime = _instant(nullable=False)

@@ -1,0 +1,50 @@
+"""The retention job: erase personal data once its time is up, keep the anonymous history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from accueil.clock import as_utc, service_day
+from accueil.models import Appointment, Site, Ticket
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    tickets: int
+    appointments: int
+
+
+def last_expired_day(site: Site, now: datetime):
+    """Return the last service day whose personal data has expired at *now*.
+
+    Data of a day expires at the local midnight that ends it, plus the site's retention.
+    """
+    return service_day(as_utc(now) - timedelta(hours=site.retention_hours), site.timezone) - timedelta(days=1)
+
+
+def purge(session: Session, *, now: datetime) -> PurgeReport:
+    """Erase NIR, NIR hash and phone of every expired ticket and appointment."""
+    now = as_utc(now)
+    tickets = appointments = 0
+    for site in session.exec(select(Site)).all():
+        day = last_expired_day(site, now)
+        tickets += session.execute(
+            update(Ticket)
+            .where(
+                Ticket.site_id == site.id,
+                Ticket.service_day <= day,
+                or_(col(Ticket.nir_enc).is_not(None), col(Ticket.nir_hash).is_not(None),
+                    col(Ticket.phone_enc).is_not(None)),
+            )
+            .values(nir_enc=None, nir_hash=None, phone_enc=None, purged_at=now)
+        ).rowcount
+        appointments += session.execute(
+            update(Appointment)
+            .where(Appointment.site_id == site.id, Appointment.service_day <= day,
+                   col(Appointment.nir_hash).is_not(None))
+            .values(nir_hash=None)
+        ).rowcount
+    return PurgeReport(tickets, appointments)

@@ -1,0 +1,255 @@
+"""What agents do to tickets: call (next or chosen), recall, start, finish, no-show, transfer, cancel.
+
+Every change is a conditional UPDATE on the state read, whose row count is checked, so
+two agents can never both win the same ticket, whatever the engine.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from accueil.clock import as_utc, service_day
+from accueil.errors import (
+    AlreadyTaken,
+    DeskBusy,
+    InvalidInput,
+    InvalidTransition,
+    NothingToCall,
+    NotFound,
+    ZoneFull,
+)
+from accueil.history import log_transition
+from accueil.i18n import N_
+from accueil.lifecycle import CALLED, SERVING, STATUS_LABELS, WAITING, next_status, sources
+from accueil.models import DESKS, ZONE, Desk, DeskQueue, Queue, Site, Ticket
+
+IN_HAND = (CALLED, SERVING)
+
+CALL_ORDER = (col(Ticket.due_at), col(Ticket.priority).desc(), col(Ticket.queued_at), col(Ticket.id))
+"""Who is called first: the appointment time (arrival for walk-ins), then priority, then arrival."""
+
+_MAX_CLAIM_TRIES = 50
+
+
+def _check_id(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput(N_("Identifiant invalide : %(what)s."), field=what, what=what)
+    return value
+
+
+def get_ticket(session: Session, site_id: int, ticket_id: int) -> Ticket:
+    """Return the site's ticket, or NotFound (another site's ticket does not exist for you)."""
+    ticket = session.get(Ticket, _check_id(ticket_id, "ticket"))
+    if ticket is None or ticket.site_id != site_id:
+        raise NotFound(N_("Ce ticket n'existe pas."))
+    return ticket
+
+
+def _lock_desk(session: Session, site_id: int, desk_id: int) -> Desk:
+    desk = session.exec(
+        select(Desk).where(Desk.id == _check_id(desk_id, "desk")).with_for_update()
+    ).first()
+    if desk is None or desk.site_id != site_id or not desk.active:
+        raise NotFound(N_("Ce bureau n'existe pas."))
+    return desk
+
+
+def _callable_queues(session: Session, desk: Desk, queues: list[Queue]) -> list[Queue]:
+    """Keep the queues the desk may call from now; raise when none is left.
+
+    A desk receives one visitor at a time from desk queues; a zone seats as many
+    visitors as it has seats, whichever helper calls them.
+    """
+    in_hand = session.exec(
+        select(Ticket).join(Queue, Queue.id == Ticket.queue_id).where(
+            Ticket.desk_id == desk.id, col(Ticket.status).in_(IN_HAND), Queue.kind == DESKS
+        )
+    ).first()
+    open_queues: list[Queue] = []
+    full: Queue | None = None
+    for queue in queues:
+        if queue.kind == ZONE:
+            session.exec(select(Queue.id).where(Queue.id == queue.id).with_for_update()).first()
+            seated = session.exec(
+                select(func.count()).select_from(Ticket).where(
+                    Ticket.queue_id == queue.id, col(Ticket.status).in_(IN_HAND)
+                )
+            ).one()
+            if seated >= (queue.seats or 0):
+                full = full or queue
+                continue
+        elif in_hand is not None:
+            continue
+        open_queues.append(queue)
+    if open_queues:
+        return open_queues
+    if in_hand is not None:
+        raise DeskBusy(desk=desk.name, ticket=in_hand.code)
+    if full is not None:
+        raise ZoneFull(queue=full.name, seats=full.seats or 0)
+    raise NothingToCall()
+
+
+def _served_queues(session: Session, desk: Desk) -> list[Queue]:
+    return list(
+        session.exec(
+            select(Queue)
+            .join(DeskQueue, DeskQueue.queue_id == Queue.id)
+            .where(DeskQueue.desk_id == desk.id, Queue.active == True)  # noqa: E712
+            .order_by(Queue.id)
+        ).all()
+    )
+
+
+def _claim(session: Session, ticket_id: int, desk: Desk, agent_id: int | None, now: datetime) -> bool:
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == WAITING)
+        .values(status=CALLED, desk_id=desk.id, agent_id=agent_id, called_at=now)
+    )
+    return result.rowcount == 1
+
+
+def _after_claim(session: Session, ticket_id: int, agent_id: int | None, now: datetime) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    session.refresh(ticket)
+    log_transition(session, ticket, "call", WAITING, now, agent_id)
+    return ticket
+
+
+def call_next(
+    session: Session, *, site_id: int, desk_id: int, agent_id: int | None = None, now: datetime
+) -> Ticket:
+    """Call the first waiting ticket of the queues *desk_id* serves, or raise NothingToCall."""
+    now = as_utc(now)
+    desk = _lock_desk(session, site_id, desk_id)
+    site = session.get(Site, site_id)
+    queues = _callable_queues(session, desk, _served_queues(session, desk))
+    day = service_day(now, site.timezone)
+    for _ in range(_MAX_CLAIM_TRIES):
+        candidate = session.exec(
+            select(Ticket.id)
+            .where(
+                Ticket.site_id == site_id,
+                Ticket.service_day == day,
+                Ticket.status == WAITING,
+                col(Ticket.queue_id).in_([q.id for q in queues]),
+            )
+            .order_by(*CALL_ORDER)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if candidate is None:
+            raise NothingToCall()
+        if _claim(session, candidate, desk, agent_id, now):
+            return _after_claim(session, candidate, agent_id, now)
+    raise NothingToCall()
+
+
+def call_ticket(
+    session: Session, *, site_id: int, ticket_id: int, desk_id: int, agent_id: int | None = None, now: datetime
+) -> Ticket:
+    """Call a chosen waiting ticket of the site to *desk_id*, out of order."""
+    now = as_utc(now)
+    desk = _lock_desk(session, site_id, desk_id)
+    ticket = get_ticket(session, site_id, ticket_id)
+    if ticket.status in IN_HAND:
+        raise AlreadyTaken(ticket=ticket.code)
+    next_status("call", ticket.status, ticket.code)
+    _callable_queues(session, desk, [session.get(Queue, ticket.queue_id)])
+    if _claim(session, ticket.id, desk, agent_id, now):
+        return _after_claim(session, ticket.id, agent_id, now)
+    session.refresh(ticket)
+    if ticket.status in IN_HAND:
+        raise AlreadyTaken(ticket=ticket.code)
+    raise InvalidTransition(ticket=ticket.code, status=STATUS_LABELS[ticket.status])
+
+
+def _transition(
+    session: Session,
+    action: str,
+    *,
+    site_id: int,
+    ticket_id: int,
+    desk_id: int | None,
+    agent_id: int | None,
+    now: datetime,
+    values: dict | None = None,
+) -> Ticket:
+    now = as_utc(now)
+    ticket = get_ticket(session, site_id, ticket_id)
+    before = ticket.status
+    after = next_status(action, before, ticket.code)
+    if desk_id is not None and before in IN_HAND and ticket.desk_id != desk_id:
+        raise InvalidInput(N_("Le ticket %(ticket)s est suivi par un autre bureau."), field="desk", ticket=ticket.code)
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == before, col(Ticket.status).in_(sources(action)))
+        .values(status=after, **(values or {}))
+    )
+    session.refresh(ticket)
+    if result.rowcount != 1:  # someone else changed it between our read and our write
+        raise InvalidTransition(ticket=ticket.code, status=STATUS_LABELS[ticket.status])
+    log_transition(session, ticket, action, before, now, agent_id)
+    return ticket
+
+
+def recall(session: Session, *, site_id: int, ticket_id: int, desk_id: int | None = None,
+           agent_id: int | None = None, now: datetime) -> Ticket:
+    """Call the ticket again (announced again on the display)."""
+    return _transition(session, "recall", site_id=site_id, ticket_id=ticket_id, desk_id=desk_id,
+                       agent_id=agent_id, now=now, values={"recalls": Ticket.recalls + 1})
+
+
+def start(session: Session, *, site_id: int, ticket_id: int, desk_id: int | None = None,
+          agent_id: int | None = None, now: datetime) -> Ticket:
+    """The visitor has come: service begins."""
+    return _transition(session, "start", site_id=site_id, ticket_id=ticket_id, desk_id=desk_id,
+                       agent_id=agent_id, now=now, values={"started_at": as_utc(now)})
+
+
+def finish(session: Session, *, site_id: int, ticket_id: int, desk_id: int | None = None,
+           agent_id: int | None = None, now: datetime) -> Ticket:
+    """Service is over."""
+    return _transition(session, "finish", site_id=site_id, ticket_id=ticket_id, desk_id=desk_id,
+                       agent_id=agent_id, now=now, values={"finished_at": as_utc(now)})
+
+
+def no_show(session: Session, *, site_id: int, ticket_id: int, desk_id: int | None = None,
+            agent_id: int | None = None, now: datetime) -> Ticket:
+    """The visitor did not come when called."""
+    return _transition(session, "no_show", site_id=site_id, ticket_id=ticket_id, desk_id=desk_id,
+                       agent_id=agent_id, now=now, values={"finished_at": as_utc(now)})
+
+
+def cancel(session: Session, *, site_id: int, ticket_id: int, desk_id: int | None = None,
+           agent_id: int | None = None, now: datetime) -> Ticket:
+    """The visitor left, or the ticket was issued by mistake."""
+    return _transition(session, "cancel", site_id=site_id, ticket_id=ticket_id, desk_id=desk_id,
+                       agent_id=agent_id, now=now, values={"finished_at": as_utc(now)})
+
+
+def transfer(session: Session, *, site_id: int, ticket_id: int, queue_id: int, desk_id: int | None = None,
+             agent_id: int | None = None, now: datetime) -> Ticket:
+    """Send the ticket to wait in another queue of the site; it keeps its number.
+
+    It queues behind those already waiting there (it has been seen once), except that
+    an appointment keeps its time when it goes to an appointment queue.
+    """
+    now = as_utc(now)
+    ticket = get_ticket(session, site_id, ticket_id)
+    target = session.get(Queue, _check_id(queue_id, "queue"))
+    if target is None or target.site_id != site_id or not target.active:
+        raise NotFound(N_("Cette file n'existe pas."))
+    if target.id == ticket.queue_id and ticket.status == WAITING:
+        raise InvalidInput(N_("Le ticket %(ticket)s attend déjà dans cette file."), field="queue", ticket=ticket.code)
+    due_at = now
+    if ticket.appointment_id is not None and target.purpose == "appointment":
+        due_at = ticket.due_at
+    return _transition(
+        session, "transfer", site_id=site_id, ticket_id=ticket.id, desk_id=desk_id, agent_id=agent_id, now=now,
+        values={"queue_id": target.id, "queued_at": now, "due_at": due_at, "desk_id": None, "agent_id": None,
+                "called_at": None, "started_at": None},
+    )

@@ -1,0 +1,198 @@
+"""Composition root: the Flask app, Socket.IO, the event publisher and the `accueil` CLI."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, jsonify, render_template
+from flask.cli import FlaskGroup
+from flask_babel import Babel, get_locale
+from flask_socketio import SocketIO
+from sqlalchemy import text
+
+from accueil.clock import utcnow
+from accueil.db import Database
+from accueil.errors import DomainError
+from accueil.identity import Vault, load_data_key, read_or_create_secret
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = ROOT / "instance"
+MIGRATIONS = ROOT / "migrations"
+
+socketio = SocketIO()
+babel = Babel()
+
+
+def _settings(instance: Path) -> dict:
+    env = os.environ
+    return {
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'accueil.db'}",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; *config* overrides the environment (tests)."""
+    instance = Path((config or {}).get("INSTANCE_PATH") or os.environ.get("ACCUEIL_INSTANCE") or DEFAULT_INSTANCE)
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance), template_folder="templates", static_folder="static")
+    app.config.update(_settings(instance))
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or read_or_create_secret(instance / "secret.key")
+
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["accueil.db"] = db
+    app.extensions["accueil.vault"] = Vault(load_data_key(str(instance)))
+    babel.init_app(app)
+    app.jinja_env.globals["get_locale"] = get_locale
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"],
+                      channel="accueil", logger=False, engineio_logger=False)
+
+    @app.get("/")
+    def home():
+        from accueil.models import Site
+        from sqlmodel import select
+
+        with db.session() as s:
+            sites = s.exec(select(Site).order_by(Site.name)).all()
+        return render_template("home.html", sites=sites)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        try:
+            with db.session() as s:
+                s.execute(text("SELECT 1"))
+        except Exception:  # the reason goes to the log, never to the caller
+            current_app.logger.exception("database not reachable")
+            return jsonify(status="unavailable"), 503
+        return jsonify(status="ok")
+
+    return app
+
+
+def database() -> Database:
+    """Return the current app's database."""
+    return current_app.extensions["accueil.db"]
+
+
+def vault() -> Vault:
+    """Return the current app's vault (encryption and NIR hashing)."""
+    return current_app.extensions["accueil.vault"]
+
+
+# --- the `accueil` command -------------------------------------------------------------
+
+cli = FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+                 help="Accueil: commandes d'exploitation d'un site.")
+
+
+def _fail(err: DomainError) -> None:
+    click.echo(f"Erreur : {err.message}", err=True)
+    sys.exit(1)
+
+
+@cli.group("db")
+def db_group():
+    """Base de données."""
+
+
+@db_group.command("upgrade")
+def db_upgrade():
+    """Create or migrate the database to the latest schema."""
+    from accueil.migrate import upgrade
+
+    upgrade(database())
+    click.echo("Base de données à jour.")
+
+
+@cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Ne rien faire si un site existe déjà.")
+def demo(if_empty: bool):
+    """Load the demo sites (Chaumont, Saint-Dizier), their queues, desks and agents."""
+    from sqlmodel import select
+
+    from accueil.demo import load_demo
+    from accueil.models import Site
+
+    with database().write_session() as s:
+        if if_empty and s.exec(select(Site)).first() is not None:
+            click.echo("Des sites existent déjà : données de démonstration non chargées.")
+            return
+        report = load_demo(s, vault(), now=utcnow())
+        s.commit()
+    click.echo(f"Démonstration : {len(report.created)} élément(s) créé(s).")
+    for slug, login, password, role in report.logins:
+        click.echo(f"  {slug:13} {role:11} identifiant {login:24} mot de passe {password}")
+
+
+@cli.group("agent")
+def agent_group():
+    """Comptes des agents."""
+
+
+@agent_group.command("add")
+@click.argument("login")
+@click.option("--site", "site_slug", required=True, help="Le site de l'agent (ex. chaumont).")
+@click.option("--supervisor", is_flag=True, help="Compte superviseur.")
+@click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l'entrée standard.")
+def agent_add(login: str, site_slug: str, supervisor: bool, password_stdin: bool):
+    """Create an agent account on a site."""
+    from accueil.agents import add_agent, site_by_slug
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt="Encore une fois")
+    try:
+        with database().write_session() as s:
+            site = site_by_slug(s, site_slug)
+            agent = add_agent(s, login=login, site_id=site.id, password=password, supervisor=supervisor)
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Compte {agent.login} créé ({agent.role}, {site_slug}).")
+
+
+@cli.command("purge")
+def purge():
+    """Erase expired personal data (NIR, phone); keep the anonymous history."""
+    from accueil.retention import purge as run_purge
+
+    with database().write_session() as s:
+        report = run_purge(s, now=utcnow())
+        s.commit()
+    click.echo(f"Données personnelles effacées : {report.tickets} ticket(s), {report.appointments} rendez-vous.")
+
+
+@cli.command("urls")
+@click.option("--base", default=None, help="Adresse publique (par défaut http://HOST:PORT).")
+def urls(base: str | None):
+    """Print the address of each screen."""
+    from sqlmodel import select
+
+    from accueil.models import Site
+
+    base = (base or current_app.config["PUBLIC_BASE_URL"]
+            or f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}").rstrip("/")
+    click.echo(f"Accueil : {base}/")
+    click.echo(f"Santé   : {base}/healthz")
+    with database().session() as s:
+        for site in s.exec(select(Site).order_by(Site.slug)).all():
+            click.echo(f"Site {site.slug} : {site.name}")
+
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,75 @@
+"""Shared fixtures: a file database (SQLite by default), a vault and a small site."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+from stdnum.fr import nir as stdnum_nir
+
+from accueil.db import Database
+from accueil.identity import Vault
+from accueil.models import APPOINTMENT, DESKS, WALK_IN, ZONE, Desk, DeskQueue, Queue, Site
+
+# A winter weekday, 10:00 in Paris.
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def make_nir(i: int, sex: int = 1) -> str:
+    """Return a valid, distinct NIR for each i (test data, not a real person)."""
+    body = f"{sex}85{i % 12 + 1:02d}75056{i // 12 % 999 + 1:03d}"
+    return body + stdnum_nir.calc_check_digits(body)
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A migrated-by-metadata database: a SQLite file, or ACCUEIL_TEST_DATABASE_URL's server."""
+    url = os.environ.get("ACCUEIL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    db = Database(url)
+    SQLModel.metadata.drop_all(db.engine)
+    db.create_all()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def vault():
+    return Vault(b"k" * 32)
+
+
+class Office:
+    """A site with an appointment queue R (two desks) and a zone N (2 seats, one helper desk)."""
+
+    def __init__(self, db: Database, slug: str = "chaumont"):
+        with db.write_session() as s:
+            site = Site(slug=slug, name=slug.title())
+            s.add(site)
+            s.flush()
+            self.site_id = site.id
+            r = Queue(site_id=site.id, letter="R", name="Rendez-vous", kind=DESKS, purpose=APPOINTMENT)
+            n = Queue(site_id=site.id, letter="N", name="Espace numérique", kind=ZONE, seats=2, purpose=WALK_IN)
+            s.add_all([r, n])
+            s.flush()
+            self.r, self.n = r.id, n.id
+            desks = [Desk(site_id=site.id, name=f"Bureau {i}") for i in (1, 2)] + [
+                Desk(site_id=site.id, name="Espace numérique")
+            ]
+            s.add_all(desks)
+            s.flush()
+            self.desk1, self.desk2, self.zone_desk = (d.id for d in desks)
+            s.add_all([DeskQueue(desk_id=self.desk1, queue_id=r.id), DeskQueue(desk_id=self.desk2, queue_id=r.id),
+                       DeskQueue(desk_id=self.zone_desk, queue_id=n.id)])
+            s.commit()
+
+
+@pytest.fixture
+def office(database):
+    return Office(database)
+
+
+def table_counts(db: Database) -> dict[str, int]:
+    """Return the row count of every table (to assert that nothing was written)."""
+    with db.session() as s:
+        return {t: s.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in SQLModel.metadata.tables}

@@ -1,0 +1,199 @@
+"""Agents' operations: call order, desks and zones, transitions, bad input."""
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from accueil import tickets
+from accueil.checkin import check_in
+from accueil.errors import (AlreadyTaken, DeskBusy, DomainError, InvalidInput, InvalidTransition, NothingToCall,
+                            NotFound, ZoneFull)
+from accueil.lifecycle import TRANSITIONS
+from accueil.models import Appointment, Ticket
+from tests.conftest import NOW, Office, make_nir, table_counts
+
+
+def issue(db, vault, office, i, *, appointment_at=None, priority=0, now=NOW):
+    with db.write_session() as s:
+        if appointment_at is not None:
+            s.add(Appointment(site_id=office.site_id, service_day=date(2026, 11, 26), at=appointment_at,
+                              nir_hash=vault.hash_nir(make_nir(i))))
+            s.flush()
+        t = check_in(s, vault, site_id=office.site_id, has_appointment=appointment_at is not None,
+                     nir=make_nir(i), priority=priority, now=now).ticket
+        s.commit()
+    return t
+
+
+def act(db, fn, **kw):
+    kw.setdefault("now", NOW)
+    with db.write_session() as s:
+        result = fn(s, **kw)
+        s.commit()
+    return result
+
+
+def serve(db, office, ticket_id, desk):
+    act(db, tickets.start, site_id=office.site_id, ticket_id=ticket_id, desk_id=desk)
+    act(db, tickets.finish, site_id=office.site_id, ticket_id=ticket_id, desk_id=desk)
+
+
+def test_appointments_are_called_by_time_then_priority_then_arrival(database, vault, office):
+    ten, ten20 = NOW + timedelta(hours=1), NOW + timedelta(hours=1, minutes=20)
+    late_slot = issue(database, vault, office, 1, appointment_at=ten20, now=NOW)
+    plain = issue(database, vault, office, 2, appointment_at=ten, now=NOW + timedelta(minutes=1))
+    prio = issue(database, vault, office, 3, appointment_at=ten, priority=1, now=NOW + timedelta(minutes=2))
+    second_plain = issue(database, vault, office, 4, appointment_at=ten, now=NOW + timedelta(minutes=3))
+    order = []
+    for _ in range(4):
+        t = act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+        order.append(t.id)
+        serve(database, office, t.id, office.desk1)
+    assert order == [prio.id, plain.id, second_plain.id, late_slot.id]
+
+
+def test_walk_ins_are_called_in_arrival_order_at_the_zone(database, vault, office):
+    ids = [issue(database, vault, office, i, now=NOW + timedelta(minutes=i)).id for i in range(2)]
+    called = [act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk).id for _ in ids]
+    assert called == ids
+
+
+def test_a_desk_only_calls_from_the_queues_it_serves(database, vault, office):
+    issue(database, vault, office, 1)  # a walk-in, queue N
+    with pytest.raises(NothingToCall):
+        act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+
+
+def test_a_desk_receives_one_visitor_at_a_time(database, vault, office):
+    for i in range(2):
+        issue(database, vault, office, i, appointment_at=NOW)
+    first = act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+    with pytest.raises(DeskBusy) as caught:
+        act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+    assert first.code in caught.value.message
+
+
+def test_a_zone_seats_as_many_visitors_as_it_has_seats(database, vault, office):
+    ids = [issue(database, vault, office, i).id for i in range(3)]
+    for _ in range(2):
+        act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk)
+    with pytest.raises(ZoneFull):
+        act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk)
+    serve(database, office, ids[0], office.zone_desk)
+    assert act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk).id == ids[2]
+
+
+def test_call_a_chosen_ticket_out_of_order(database, vault, office):
+    ids = [issue(database, vault, office, i, appointment_at=NOW).id for i in range(3)]
+    t = act(database, tickets.call_ticket, site_id=office.site_id, ticket_id=ids[2], desk_id=office.desk1)
+    assert (t.id, t.status, t.desk_id) == (ids[2], "called", office.desk1)
+    with pytest.raises(AlreadyTaken):
+        act(database, tickets.call_ticket, site_id=office.site_id, ticket_id=ids[2], desk_id=office.desk2)
+
+
+def test_recall_counts_and_keeps_the_desk(database, vault, office):
+    t = issue(database, vault, office, 1, appointment_at=NOW)
+    act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+    again = act(database, tickets.recall, site_id=office.site_id, ticket_id=t.id, desk_id=office.desk1)
+    assert (again.status, again.recalls, again.desk_id) == ("called", 1, office.desk1)
+
+
+def test_transfer_keeps_the_number(database, vault, office):
+    t = issue(database, vault, office, 1, appointment_at=NOW)
+    act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+    moved = act(database, tickets.transfer, site_id=office.site_id, ticket_id=t.id, queue_id=office.n)
+    assert (moved.code, moved.queue_id, moved.status, moved.desk_id) == (t.code, office.n, "waiting", None)
+    called = act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk)
+    assert called.id == t.id and called.code == "R001"
+
+
+def _ticket_in(db, vault, office, status):
+    t = issue(db, vault, office, 1, appointment_at=NOW)
+    steps = {"waiting": [], "called": ["call"], "serving": ["call", "start"], "done": ["call", "start", "finish"],
+             "no_show": ["call", "no_show"], "cancelled": ["cancel"]}[status]
+    for step in steps:
+        run_action(db, office, step, t.id)
+    return t
+
+
+def run_action(db, office, action, ticket_id):
+    common = dict(site_id=office.site_id, ticket_id=ticket_id)
+    if action == "call":
+        return act(db, tickets.call_ticket, desk_id=office.desk1, **common)
+    if action == "transfer":
+        return act(db, tickets.transfer, queue_id=office.n, **common)
+    return act(db, getattr(tickets, action), **common)
+
+
+STATES = ["waiting", "called", "serving", "done", "no_show", "cancelled"]
+
+
+@pytest.mark.parametrize("status", STATES)
+@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+def test_every_action_in_every_state(database, vault, office, action, status):
+    t = _ticket_in(database, vault, office, status)
+    allowed = status in TRANSITIONS[action]
+    before = table_counts(database)
+    if allowed:
+        after = run_action(database, office, action, t.id)
+        assert after.status == TRANSITIONS[action][status]
+        assert table_counts(database)["tickettransition"] == before["tickettransition"] + 1
+    else:
+        with pytest.raises(InvalidTransition) as caught:
+            run_action(database, office, action, t.id)
+        assert t.code in caught.value.message
+        assert table_counts(database) == before
+
+
+def test_another_sites_ticket_does_not_exist_for_this_site(database, vault, office):
+    other = Office(database, "saint-dizier")
+    t = issue(database, vault, office, 1, appointment_at=NOW)
+    with pytest.raises(NotFound):
+        act(database, tickets.call_ticket, site_id=other.site_id, ticket_id=t.id, desk_id=other.desk1)
+    with pytest.raises(NotFound):
+        act(database, tickets.call_next, site_id=other.site_id, desk_id=office.desk1)
+    with pytest.raises(NotFound):
+        act(database, tickets.transfer, site_id=office.site_id, ticket_id=t.id, queue_id=other.n)
+
+
+def test_another_desks_ticket_cannot_be_finished_from_here(database, vault, office):
+    t = issue(database, vault, office, 1, appointment_at=NOW)
+    act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1)
+    with pytest.raises(InvalidInput):
+        act(database, tickets.start, site_id=office.site_id, ticket_id=t.id, desk_id=office.desk2)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "12", None, 1.5, True, 10**9])
+def test_bad_ids_raise_domain_errors_and_write_nothing(database, vault, office, bad):
+    issue(database, vault, office, 1, appointment_at=NOW)
+    before = table_counts(database)
+    calls = [
+        (tickets.call_next, dict(desk_id=bad)),
+        (tickets.call_ticket, dict(ticket_id=bad, desk_id=office.desk1)),
+        (tickets.call_ticket, dict(ticket_id=1, desk_id=bad)),
+        (tickets.recall, dict(ticket_id=bad)),
+        (tickets.start, dict(ticket_id=bad)),
+        (tickets.finish, dict(ticket_id=bad)),
+        (tickets.no_show, dict(ticket_id=bad)),
+        (tickets.cancel, dict(ticket_id=bad)),
+        (tickets.transfer, dict(ticket_id=bad, queue_id=office.n)),
+        (tickets.transfer, dict(ticket_id=1, queue_id=bad)),
+    ]
+    for fn, kw in calls:
+        with database.write_session() as s:
+            with pytest.raises((InvalidInput, NotFound)):
+                fn(s, site_id=office.site_id, now=NOW, **kw)
+            s.commit()
+    assert table_counts(database) == before
+
+
+def test_transfer_to_the_queue_it_waits_in_is_refused(database, vault, office):
+    t = issue(database, vault, office, 1)
+    with pytest.raises(InvalidInput):
+        act(database, tickets.transfer, site_id=office.site_id, ticket_id=t.id, queue_id=office.n)
+
+
+def test_yesterdays_waiting_tickets_are_not_called_today(database, vault, office):
+    issue(database, vault, office, 1, now=NOW - timedelta(days=1))
+    with pytest.raises(NothingToCall):
+        act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk)

@@ -1,0 +1,130 @@
+"""Concurrency, with real threads on a file database: numbers and claims are atomic."""
+from __future__ import annotations
+
+import threading
+from collections import Counter as Tally
+
+from sqlmodel import func, select
+
+from accueil import tickets
+from accueil.checkin import check_in
+from accueil.errors import AlreadyTaken, NothingToCall
+from accueil.models import Ticket, TicketTransition
+from tests.conftest import NOW, make_nir
+
+
+def run_threads(n, target):
+    """Start *n* threads that wait on one barrier then run target(i); re-raise their errors."""
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def body(i):
+        try:
+            barrier.wait()
+            target(i)
+        except BaseException as exc:  # noqa: BLE001  (collected and re-raised below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    if errors:
+        raise errors[0]
+
+
+def test_200_simultaneous_check_ins_get_200_consecutive_numbers(database, vault, office):
+    codes: list[str] = []
+
+    def one(i):
+        with database.write_session() as s:
+            t = check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(i), now=NOW).ticket
+            s.commit()
+            codes.append(t.code)
+
+    run_threads(200, one)
+    assert sorted(codes) == [f"N{i:03d}" for i in range(1, 201)]
+    with database.session() as s:
+        assert s.exec(select(func.count()).select_from(Ticket)).one() == 200
+
+
+def test_a_double_tap_in_eight_threads_gives_one_ticket(database, vault, office):
+    ids: list[int] = []
+
+    def one(i):
+        with database.write_session() as s:
+            ids.append(check_in(s, vault, site_id=office.site_id, has_appointment=False,
+                                nir=make_nir(1), now=NOW).ticket.id)
+            s.commit()
+
+    run_threads(8, one)
+    assert len(set(ids)) == 1
+    with database.session() as s:
+        assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
+
+
+def test_four_agents_racing_call_next_call_each_ticket_once(database, vault, office):
+    from accueil.models import Desk, DeskQueue
+
+    with database.write_session() as s:
+        desks = [Desk(site_id=office.site_id, name=f"Bureau course {i}") for i in range(4)]
+        s.add_all(desks)
+        s.flush()
+        desk_ids = [d.id for d in desks]
+        s.add_all(DeskQueue(desk_id=d, queue_id=office.r) for d in desk_ids)
+        for i in range(100):
+            check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(i), now=NOW)
+        s.commit()
+
+    called: list[int] = []
+
+    def agent(i):
+        desk = desk_ids[i]
+        while True:
+            try:
+                with database.write_session() as s:
+                    t = tickets.call_next(s, site_id=office.site_id, desk_id=desk, now=NOW)
+                    s.commit()
+            except NothingToCall:
+                return
+            called.append(t.id)
+            for step in (tickets.start, tickets.finish):
+                with database.write_session() as s:
+                    step(s, site_id=office.site_id, ticket_id=t.id, desk_id=desk, now=NOW)
+                    s.commit()
+
+    run_threads(4, agent)
+    assert len(called) == 100 and len(set(called)) == 100
+    with database.session() as s:
+        calls = Tally(s.exec(select(TicketTransition.ticket_id).where(TicketTransition.kind == "called")).all())
+        assert len(calls) == 100 and set(calls.values()) == {1}
+        assert s.exec(select(func.count()).select_from(Ticket).where(Ticket.status == "done")).one() == 100
+
+
+def test_agents_racing_for_one_chosen_ticket_one_wins(database, vault, office):
+    from accueil.models import Desk, DeskQueue
+
+    with database.write_session() as s:
+        desks = [Desk(site_id=office.site_id, name=f"Bureau choix {i}") for i in range(6)]
+        s.add_all(desks)
+        s.flush()
+        desk_ids = [d.id for d in desks]
+        s.add_all(DeskQueue(desk_id=d, queue_id=office.r) for d in desk_ids)
+        ticket_id = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(1), now=NOW).ticket.id
+        s.commit()
+
+    outcomes: list[str] = []
+
+    def agent(i):
+        try:
+            with database.write_session() as s:
+                tickets.call_ticket(s, site_id=office.site_id, ticket_id=ticket_id, desk_id=desk_ids[i], now=NOW)
+                s.commit()
+            outcomes.append("won")
+        except AlreadyTaken:
+            outcomes.append("lost")
+
+    run_threads(6, agent)
+    assert sorted(outcomes) == ["lost"] * 5 + ["won"]

@@ -1,0 +1,101 @@
+"""The `accueil` console script and the production server command, run for real."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def accueil(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ACCUEIL_INSTANCE": str(instance)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([str(BIN / "accueil"), *args], input=stdin, capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+@pytest.fixture
+def instance(tmp_path):
+    path = tmp_path / "instance"
+    done = accueil(path, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def test_demo_is_idempotent_and_prints_the_logins(instance):
+    first = accueil(instance, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "agent.chaumont" in first.stdout and "superviseur.saint-dizier" in first.stdout
+    again = accueil(instance, "demo")
+    assert "0 élément(s) créé(s)" in again.stdout
+    skipped = accueil(instance, "demo", "--if-empty")
+    assert "non chargées" in skipped.stdout
+    assert (instance / "data.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_agent_add_reads_the_password_from_stdin_and_refuses_bad_input(instance):
+    accueil(instance, "demo")
+    ok = accueil(instance, "agent", "add", "marie.dupont", "--site", "chaumont", "--supervisor",
+                 "--password-stdin", stdin="un mot de passe long\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "marie.dupont" in ok.stdout and "supervisor" in ok.stdout
+    for args, stdin, expected in [
+        (("marie.dupont", "--site", "chaumont"), "un autre mot de passe\n", "déjà pris"),
+        (("paul", "--site", "langres"), "un mot de passe long\n", "n'existe pas"),
+        (("paul", "--site", "chaumont"), "court\n", "au moins 10 caractères"),
+    ]:
+        bad = accueil(instance, "agent", "add", *args, "--password-stdin", stdin=stdin)
+        assert bad.returncode == 1 and expected in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr
+
+
+def test_purge_reports_what_it_erased(instance):
+    done = accueil(instance, "purge")
+    assert done.returncode == 0 and "0 ticket(s)" in done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_production_server_serves_pages_and_websockets(instance):
+    accueil(instance, "demo")
+    port = free_port()
+    env = {**os.environ, "ACCUEIL_INSTANCE": str(instance), "PORT": str(port), "HOST": "127.0.0.1"}
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:create_app()"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("server did not start")
+        assert requests.get(f"{base}/readyz", timeout=5).json() == {"status": "ok"}
+        home = requests.get(base, timeout=5)
+        assert home.status_code == 200 and "Chaumont" in home.text
+        client = socketio.Client()
+        client.connect(base, transports=["websocket"], wait_timeout=10)
+        assert client.transport() == "websocket"
+        client.disconnect()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, out
+    assert "Traceback" not in out
