@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test setup setup-test bench clean
+.PHONY: run test setup setup-test bench translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 setup: $(VENV)/.installed node_modules/.package-lock.json
+	PYBABEL=$(BIN)/pybabel scripts/translations.sh compile
 	$(BIN)/accueil db upgrade
 
 setup-test: setup $(VENV)/.installed-test
@@ -39,6 +40,9 @@ test: setup-test
 
 bench: setup
 	$(BIN)/python bench/core_throughput.py
+
+translations: $(VENV)/.installed
+	PYBABEL=$(BIN)/pybabel scripts/translations.sh update
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -1,6 +1,7 @@
 """Composition root: the Flask app, Socket.IO, the event publisher and the `accueil` CLI."""
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -17,13 +18,13 @@ from accueil.clock import utcnow
 from accueil.db import Database
 from accueil.errors import DomainError
 from accueil.identity import Vault, load_data_key, read_or_create_secret
+from web import devices, i18n, security, vendor
+from web.context import database, vault
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT / "instance"
-MIGRATIONS = ROOT / "migrations"
 
-socketio = SocketIO()
-babel = Babel()
+SURFACES = ("kiosk", "display", "agent_console")
 
 
 def _settings(instance: Path) -> dict:
@@ -34,9 +35,14 @@ def _settings(instance: Path) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(
+            str(ROOT / d / "translations") for d in ("", *SURFACES)
+        ),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-form
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
     }
 
 
@@ -53,15 +59,23 @@ def create_app(config: dict | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"])
     app.extensions["accueil.db"] = db
     app.extensions["accueil.vault"] = Vault(load_data_key(str(instance)))
-    babel.init_app(app)
+    Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"],
-                      channel="accueil", logger=False, engineio_logger=False)
+    i18n.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(vendor.bp)
+    app.register_blueprint(devices.bp)
+    socketio = SocketIO(app, async_mode="threading", message_queue=app.config["REDIS_URL"], channel="accueil",
+                        logger=False, engineio_logger=False)
+    app.extensions["accueil.socketio"] = socketio
+    for name in SURFACES:
+        importlib.import_module(name).init_app(app, socketio)
 
     @app.get("/")
     def home():
-        from accueil.models import Site
         from sqlmodel import select
+
+        from accueil.models import Site
 
         with db.session() as s:
             sites = s.exec(select(Site).order_by(Site.name)).all()
@@ -81,17 +95,9 @@ def create_app(config: dict | None = None) -> Flask:
             return jsonify(status="unavailable"), 503
         return jsonify(status="ok")
 
+    security.limiter.exempt(healthz)
+    security.limiter.exempt(readyz)
     return app
-
-
-def database() -> Database:
-    """Return the current app's database."""
-    return current_app.extensions["accueil.db"]
-
-
-def vault() -> Vault:
-    """Return the current app's vault (encryption and NIR hashing)."""
-    return current_app.extensions["accueil.vault"]
 
 
 # --- the `accueil` command -------------------------------------------------------------
@@ -178,21 +184,93 @@ def purge():
     click.echo(f"Données personnelles effacées : {report.tickets} ticket(s), {report.appointments} rendez-vous.")
 
 
+def _base_url(base: str | None) -> str:
+    return (base or current_app.config["PUBLIC_BASE_URL"]
+            or f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}").rstrip("/")
+
+
 @cli.command("urls")
 @click.option("--base", default=None, help="Adresse publique (par défaut http://HOST:PORT).")
 def urls(base: str | None):
-    """Print the address of each screen."""
+    """Print the address of each screen, and the demo logins still valid."""
     from sqlmodel import select
 
-    from accueil.models import Site
+    from accueil.agents import authenticate
+    from accueil.demo import demo_password
+    from accueil.models import Agent, Site
 
-    base = (base or current_app.config["PUBLIC_BASE_URL"]
-            or f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}").rstrip("/")
-    click.echo(f"Accueil : {base}/")
-    click.echo(f"Santé   : {base}/healthz")
+    base = _base_url(base)
+    click.echo(f"Accueil            {base}/")
     with database().session() as s:
-        for site in s.exec(select(Site).order_by(Site.slug)).all():
-            click.echo(f"Site {site.slug} : {site.name}")
+        sites = s.exec(select(Site).order_by(Site.slug)).all()
+        for site in sites:
+            click.echo(f"[{site.slug}] {site.name}")
+            for label, path in current_app.config.get("SCREEN_URLS", ()):
+                click.echo(f"  {label:17}{base}{path.format(site=site.slug)}")
+        logins = []
+        for site in sites:
+            for role in ("agent", "superviseur"):
+                login, password = f"{role}.{site.slug}", demo_password(site.slug, role)
+                if s.exec(select(Agent).where(Agent.login == login)).first() and authenticate(s, login, password):
+                    logins.append((login, password))
+    if logins:
+        click.echo("Comptes de démonstration :")
+        for login, password in logins:
+            click.echo(f"  {login:26} mot de passe {password}")
+
+
+@cli.group("device")
+def device_group():
+    """Bornes et écrans de la salle d'attente."""
+
+
+@device_group.command("enroll")
+@click.option("--site", "site_slug", required=True, help="Le site (ex. chaumont).")
+@click.option("--kind", type=click.Choice(["kiosk", "display"]), required=True, help="Borne ou écran.")
+@click.option("--label", default="", help="Un nom pour s'y retrouver (ex. « Borne entrée »).")
+@click.option("--base", default=None, help="Adresse publique (par défaut PUBLIC_BASE_URL ou http://HOST:PORT).")
+def device_enroll(site_slug: str, kind: str, label: str, base: str | None):
+    """Print a one-time link that enrols the device it is opened on (valid 24 hours)."""
+    from accueil.agents import site_by_slug
+    from accueil.devices import create_enrolment
+
+    try:
+        with database().write_session() as s:
+            site = site_by_slug(s, site_slug)
+            device, token = create_enrolment(s, site_id=site.id, kind=kind, label=label, now=utcnow())
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Appareil n° {device.id} ({kind}, {site_slug}). Ouvrez ce lien sur l'appareil, dans les 24 heures :")
+    click.echo(f"{_base_url(base)}/appareil/{token}")
+
+
+@device_group.command("list")
+def device_list():
+    """List the enrolled and pending devices."""
+    from sqlmodel import select
+
+    from accueil.models import Device, Site
+
+    with database().session() as s:
+        for device, slug in s.exec(select(Device, Site.slug).join(Site).order_by(Device.id)).all():
+            state = "révoqué" if device.revoked_at else ("installé" if device.enrolled_at else "en attente")
+            click.echo(f"{device.id:4}  {slug:13} {device.kind:8} {state:11} {device.label}")
+
+
+@device_group.command("revoke")
+@click.argument("device_id", type=int)
+def device_revoke(device_id: int):
+    """Revoke a device: its screen stops showing the QR code or the calls."""
+    from accueil.devices import revoke
+
+    try:
+        with database().write_session() as s:
+            revoke(s, device_id, now=utcnow())
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Appareil n° {device_id} révoqué.")
 
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

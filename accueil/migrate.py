@@ -19,6 +19,6 @@ def alembic_config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring *db* to *revision* (the latest by default)."""
+def upgrade(db: Database, revision: str = "heads") -> None:
+    """Bring *db* to *revision* (every branch's latest by default)."""
     command.upgrade(alembic_config(db), revision)

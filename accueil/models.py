@@ -56,7 +56,13 @@ class Desk(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id", index=True)
     name: str = Field(max_length=40)
+    """What the display shows and the announcement says (« Bureau 3 »)."""
     active: bool = True
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    """The agent working at the desk now (one at a time)."""
+    taken_at: datetime | None = _instant()
+    paused_at: datetime | None = _instant()
+    """Set while the agent has paused: the desk calls nobody."""
 
 
 class DeskQueue(SQLModel, table=True):
@@ -168,3 +174,34 @@ class NirReveal(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     agent_id: int = Field(foreign_key="agent.id")
     at: datetime = _instant(nullable=False)
+
+
+# Device kinds.
+KIOSK = "kiosk"
+DISPLAY = "display"
+
+
+class Device(SQLModel, table=True):
+    """A kiosk or waiting-room screen enrolled for a site; only hashes of its secrets are kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    kind: str = Field(max_length=10)
+    label: str = Field(default="", max_length=80)
+    enrol_hash: str | None = Field(default=None, max_length=64, unique=True)
+    enrol_expires_at: datetime | None = _instant()
+    secret_hash: str | None = Field(default=None, max_length=64)
+    enrolled_at: datetime | None = _instant()
+    revoked_at: datetime | None = _instant()
+    last_seen_at: datetime | None = _instant()
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """A visitor's satisfaction answer: deliberately linked to no ticket and no person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    service_day: date = Field(index=True)
+    queue_letter: str = Field(max_length=1)
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)

@@ -1,0 +1,51 @@
+"""A real server in this process (werkzeug, threads, real Socket.IO) on a fresh database.
+
+Browser and socket tests act through the core in the test process and see the effect
+live, because the server and the core share this process's event bus.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from accueil.clock import utcnow
+from accueil.db import Database
+from accueil.demo import load_demo
+from accueil.identity import Vault
+from accueil.migrate import upgrade
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    db: Database
+    vault: Vault
+    instance: Path
+    _server: object = None
+    _thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(10)
+        self.db.dispose()
+
+
+def start_live_server(instance: Path, **config) -> LiveServer:
+    """Create the app on a migrated database with the demo data, and serve it on a free port."""
+    from app import create_app
+
+    app = create_app({"INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False, **config})
+    db = app.extensions["accueil.db"]
+    vault = app.extensions["accueil.vault"]
+    upgrade(db)
+    with db.write_session() as s:
+        load_demo(s, vault, now=utcnow())
+        s.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return LiveServer(f"http://127.0.0.1:{server.server_port}", app, db, vault, instance, server, thread)

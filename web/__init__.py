@@ -1,0 +1,1 @@
+"""What the three surfaces share on the web side: context, i18n, security, devices, live updates."""

@@ -1,0 +1,59 @@
+"""Languages: French first, English and Arabic (right to left); chosen on every page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, redirect, request
+from flask_babel import get_locale, gettext
+
+from accueil.errors import DomainError
+from accueil.lifecycle import STATUS_LABELS
+
+LANGUAGES = {"fr": ("Français", "ltr"), "en": ("English", "ltr"), "ar": ("العربية", "rtl")}
+DEFAULT = "fr"
+COOKIE = "lang"
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """Return the visitor's chosen language (a cookie), else French."""
+    lang = request.cookies.get(COOKIE) if request else None
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def direction() -> str:
+    return LANGUAGES.get(str(get_locale()), LANGUAGES[DEFAULT])[1]
+
+
+def error_text(err: DomainError) -> str:
+    """Translate a domain error into the visitor's language."""
+    params = {k: gettext(v) if v in STATUS_LABELS.values() else v for k, v in err.params.items()}
+    text = gettext(err.message_id)
+    return text % params if params else text
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site may follow a language switch (no open redirect)."""
+    parts = urlsplit(target or "/")
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@bp.get("/langue/<code>")
+def switch(code: str):
+    """Remember the chosen language and go back to the page."""
+    response = redirect(_safe_next(request.args.get("next")), code=303)
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _languages():
+        return {"languages": LANGUAGES, "current_language": str(get_locale()), "text_direction": direction()}
