@@ -1,7 +1,6 @@
 """Shared fixtures: a file database (SQLite by default), a vault and a small site."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 import pytest
@@ -23,15 +22,29 @@ def make_nir(i: int, sex: int = 1) -> str:
     return body + stdnum_nir.calc_check_digits(body)
 
 
-@pytest.fixture
-def database(tmp_path):
-    """A migrated-by-metadata database: a SQLite file, or ACCUEIL_TEST_DATABASE_URL's server."""
-    url = os.environ.get("ACCUEIL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole run (started in a temporary directory)."""
+    from tests.pg import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """An empty database with the schema, on each engine: a SQLite file, then a real PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database()
     db = Database(url)
-    SQLModel.metadata.drop_all(db.engine)
     db.create_all()
     yield db
     db.dispose()
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres").drop_database(url)
 
 
 @pytest.fixture
