@@ -219,6 +219,39 @@ def urls(base: str | None):
             click.echo(f"  {login:26} mot de passe {password}")
 
 
+@cli.group("appointments")
+def appointments_group():
+    """Rendez-vous."""
+
+
+@appointments_group.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--site", "site_slug", required=True, help="Le site (ex. chaumont).")
+def appointments_import(file, site_slug: str):
+    """Import the appointments of a CSV export of the booking system (format: README)."""
+    from accueil.agents import site_by_slug
+    from accueil.appointment_import import import_appointments, read_csv
+
+    try:
+        count, rows = read_csv(file.read())
+        with database().write_session() as s:
+            site = site_by_slug(s, site_slug)
+            with click.progressbar(length=count, label="Import", file=sys.stderr) as bar:
+                report = import_appointments(s, vault(), site_id=site.id, rows=rows, progress=bar.update)
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    except UnicodeDecodeError:
+        click.echo("Erreur : le fichier doit être en UTF-8.", err=True)
+        sys.exit(1)
+    click.echo(f"Créés : {report.created}. Modifiés : {report.updated}. Inchangés : {report.unchanged}. "
+               f"Refusés : {len(report.rejected)}.")
+    for line, err in report.rejected:
+        click.echo(f"  ligne {line} : {err.message}")
+    if report.rejected:
+        sys.exit(2)
+
+
 @cli.group("device")
 def device_group():
     """Bornes et écrans de la salle d'attente."""

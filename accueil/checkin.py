@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from accueil import identity
-from accueil.appointments import find_for_arrival
+from accueil.appointments import find_for_arrival, reservation_end, window_flag
 from accueil.clock import as_utc, service_day
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.history import log_transition
@@ -108,6 +108,10 @@ def check_in(
         arrived_at=now,
         queued_at=now,
         due_at=appointment.at if appointment else now,
+        arrival_flag=window_flag(site, appointment.at, now) if appointment else None,
+        reserved_desk_id=appointment.desk_id if appointment else None,
+        reserved_agent_id=appointment.agent_id if appointment else None,
+        reserved_until=reservation_end(site, appointment, now) if appointment else None,
         nir_enc=vault.encrypt(nir_clean) if nir_clean else None,
         nir_hash=nir_hash,
         phone_enc=vault.encrypt(phone_clean) if phone_clean else None,

@@ -37,6 +37,12 @@ class Site(SQLModel, table=True):
     """Personal data is erased this many hours after the end of the visit's service day."""
     version: int = 0
     """Bumped by every change of the site's queues; carried by each event so clients see gaps."""
+    checkin_early_minutes: int = 30
+    """Arriving more than this before the appointment flags the ticket « en avance » (never refused)."""
+    checkin_late_minutes: int = 15
+    """Arriving more than this after the appointment flags the ticket « en retard » (never refused)."""
+    assigned_wait_minutes: int = 10
+    """An appointment assigned to an agent or desk waits this long for them before others may call it."""
 
 
 class Queue(SQLModel, table=True):
@@ -139,6 +145,12 @@ class Ticket(SQLModel, table=True):
     desk_id: int | None = Field(default=None, foreign_key="desk.id", index=True)
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     recalls: int = 0
+    arrival_flag: str | None = Field(default=None, max_length=10)
+    """« early » or « late » against the appointment's check-in window."""
+    reserved_desk_id: int | None = Field(default=None, foreign_key="desk.id")
+    reserved_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    reserved_until: datetime | None = _instant()
+    """Until then only the appointment's own desk or agent may call the ticket."""
     nir_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     nir_hash: str | None = Field(default=None, max_length=64)
     phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
@@ -205,3 +217,4 @@ class SurveyAnswer(SQLModel, table=True):
     queue_letter: str = Field(max_length=1)
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
+

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
@@ -119,15 +119,36 @@ def _after_claim(session: Session, ticket_id: int, agent_id: int | None, now: da
     return ticket
 
 
+def _reserved_for(desk_id: int, agent_id: int | None):
+    """Tickets whose appointment is assigned to this desk or this agent."""
+    clauses = [Ticket.reserved_desk_id == desk_id]
+    if agent_id is not None:
+        clauses.append(Ticket.reserved_agent_id == agent_id)
+    return or_(*clauses)
+
+
+def _unreserved(now: datetime):
+    """Tickets any desk may call: not assigned, or their assigned desk or agent has had its time."""
+    return or_(
+        and_(col(Ticket.reserved_desk_id).is_(None), col(Ticket.reserved_agent_id).is_(None)),
+        col(Ticket.reserved_until) <= now,
+    )
+
+
 def call_next(
     session: Session, *, site_id: int, desk_id: int, agent_id: int | None = None, now: datetime
 ) -> Ticket:
-    """Call the first waiting ticket of the queues *desk_id* serves, or raise NothingToCall."""
+    """Call the first waiting ticket of the queues *desk_id* serves, or raise NothingToCall.
+
+    Appointments assigned to this desk or agent come first; those assigned to another
+    desk or agent wait for them until their reservation ends.
+    """
     now = as_utc(now)
     desk = _lock_desk(session, site_id, desk_id)
     site = session.get(Site, site_id)
     queues = _callable_queues(session, desk, _served_queues(session, desk))
     day = service_day(now, site.timezone)
+    mine = _reserved_for(desk.id, agent_id)
     for _ in range(_MAX_CLAIM_TRIES):
         candidate = session.exec(
             select(Ticket.id)
@@ -136,8 +157,9 @@ def call_next(
                 Ticket.service_day == day,
                 Ticket.status == WAITING,
                 col(Ticket.queue_id).in_([q.id for q in queues]),
+                or_(mine, _unreserved(now)),
             )
-            .order_by(*CALL_ORDER)
+            .order_by(case((mine, 0), else_=1), *CALL_ORDER)
             .limit(1)
             .with_for_update(skip_locked=True)
         ).first()

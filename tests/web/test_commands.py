@@ -99,3 +99,17 @@ def test_the_production_server_serves_pages_and_websockets(instance):
         out, _ = server.communicate(timeout=30)
     assert server.returncode == 0, out
     assert "Traceback" not in out
+
+
+def test_appointments_import_reports_counts_and_bad_lines(instance, tmp_path):
+    accueil(instance, "demo")
+    export = tmp_path / "rdv.csv"
+    export.write_text("date;heure;nir;type\n2026-11-26;09:20;295109912611193;guichet\n"
+                      "2026-11-26;09:40;295109912611199;guichet\n", encoding="utf-8")
+    first = accueil(instance, "appointments", "import", str(export), "--site", "chaumont")
+    assert first.returncode == 2  # some lines were refused
+    assert "Créés : 1. Modifiés : 0. Inchangés : 0. Refusés : 1." in first.stdout
+    assert "ligne 3 : La clé ne correspond pas" in first.stdout
+    assert "295109912611199" not in first.stdout + first.stderr
+    again = accueil(instance, "appointments", "import", str(export), "--site", "chaumont")
+    assert "Créés : 0. Modifiés : 0. Inchangés : 1. Refusés : 1." in again.stdout
