@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from accueil import identity
+from accueil import needs as need_rules
 from accueil.appointments import find_for_arrival, reservation_end, window_flag
 from accueil.clock import as_utc, service_day
 from accueil.errors import DomainError, InvalidInput, NotFound
@@ -63,6 +64,8 @@ def check_in(
     phone: str | None = None,
     channel: str = "self",
     priority: int = 0,
+    needs: tuple[str, ...] | list[str] = (),
+    interpreter_language: str | None = None,
     now: datetime,
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
@@ -76,6 +79,8 @@ def check_in(
         raise InvalidInput(N_("Canal d'enregistrement inconnu."), field="channel")
     if not isinstance(priority, int) or not 0 <= priority <= 9:
         raise InvalidInput(N_("La priorité va de 0 à 9."), field="priority")
+    needs_mask = need_rules.mask(needs)
+    language = need_rules.check_language(interpreter_language) if needs_mask & need_rules.NEEDS[need_rules.INTERPRETER] else None
     site = session.get(Site, site_id) if isinstance(site_id, int) else None
     if site is None:
         raise NotFound(N_("Ce site n'existe pas."))
@@ -100,6 +105,8 @@ def check_in(
         queue_id=queue.id,
         status=WAITING,
         priority=priority,
+        needs=needs_mask,
+        interpreter_language=language,
         appointment_id=appointment.id if appointment else None,
         claimed_appointment=has_appointment,
         appointment_not_found=has_appointment and appointment is None,

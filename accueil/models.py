@@ -43,6 +43,8 @@ class Site(SQLModel, table=True):
     """Arriving more than this after the appointment flags the ticket « en retard » (never refused)."""
     assigned_wait_minutes: int = 10
     """An appointment assigned to an agent or desk waits this long for them before others may call it."""
+    priority_rule: str = Field(default="first", max_length=10)
+    """How priority tickets are ordered in their queue: accueil.needs.PRIORITY_RULES."""
 
 
 class Queue(SQLModel, table=True):
@@ -69,6 +71,8 @@ class Desk(SQLModel, table=True):
     taken_at: datetime | None = _instant()
     paused_at: datetime | None = _instant()
     """Set while the agent has paused: the desk calls nobody."""
+    capabilities: int = 0
+    """Bit mask of accueil.needs: LSF video, translator device, ground floor."""
 
 
 class DeskQueue(SQLModel, table=True):
@@ -145,6 +149,9 @@ class Ticket(SQLModel, table=True):
     desk_id: int | None = Field(default=None, foreign_key="desk.id", index=True)
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     recalls: int = 0
+    needs: int = 0
+    """Bit mask of accueil.needs: only desks with every matching capability call the ticket next."""
+    interpreter_language: str | None = Field(default=None, max_length=8)
     arrival_flag: str | None = Field(default=None, max_length=10)
     """« early » or « late » against the appointment's check-in window."""
     reserved_desk_id: int | None = Field(default=None, foreign_key="desk.id")

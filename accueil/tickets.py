@@ -22,13 +22,25 @@ from accueil.errors import (
 )
 from accueil.history import log_transition
 from accueil.i18n import N_
+from accueil import needs
 from accueil.lifecycle import CALLED, SERVING, STATUS_LABELS, WAITING, next_status, sources
+from accueil.needs import APPOINTMENT_TIME_FIRST
 from accueil.models import DESKS, ZONE, Desk, DeskQueue, Queue, Site, Ticket
 
 IN_HAND = (CALLED, SERVING)
 
-CALL_ORDER = (col(Ticket.due_at), col(Ticket.priority).desc(), col(Ticket.queued_at), col(Ticket.id))
-"""Who is called first: the appointment time (arrival for walk-ins), then priority, then arrival."""
+def call_order(rule: str) -> tuple:
+    """Return the ORDER BY of waiting tickets under a site's priority rule (accueil.needs).
+
+    ``due_at`` is the appointment time, or the arrival for those without one.
+    """
+    due, prio, queued, tid = col(Ticket.due_at), col(Ticket.priority).desc(), col(Ticket.queued_at), col(Ticket.id)
+    if rule == APPOINTMENT_TIME_FIRST:
+        return (due, prio, queued, tid)
+    return (prio, due, queued, tid)
+
+
+CALL_ORDER = call_order(APPOINTMENT_TIME_FIRST)  # kept for callers written before the per-site rule
 
 _MAX_CLAIM_TRIES = 50
 
@@ -140,6 +152,9 @@ def call_next(
 ) -> Ticket:
     """Call the first waiting ticket of the queues *desk_id* serves, or raise NothingToCall.
 
+    Order: the site's priority rule (accueil.needs); a ticket with needs goes only to a
+    desk that has the matching capabilities (an agent may still call it by choice).
+
     Appointments assigned to this desk or agent come first; those assigned to another
     desk or agent wait for them until their reservation ends.
     """
@@ -158,8 +173,10 @@ def call_next(
                 Ticket.status == WAITING,
                 col(Ticket.queue_id).in_([q.id for q in queues]),
                 or_(mine, _unreserved(now)),
+                # A need goes only to a desk with every matching capability.
+                col(Ticket.needs).op("&")(needs.ALL & ~desk.capabilities) == 0,
             )
-            .order_by(case((mine, 0), else_=1), *CALL_ORDER)
+            .order_by(case((mine, 0), else_=1), *call_order(site.priority_rule))
             .limit(1)
             .with_for_update(skip_locked=True)
         ).first()

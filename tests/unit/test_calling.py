@@ -39,6 +39,7 @@ def serve(db, office, ticket_id, desk):
 
 
 def test_appointments_are_called_by_time_then_priority_then_arrival(database, vault, office):
+    set_rule(database, office, "time")
     ten, ten20 = NOW + timedelta(hours=1), NOW + timedelta(hours=1, minutes=20)
     late_slot = issue(database, vault, office, 1, appointment_at=ten20, now=NOW)
     plain = issue(database, vault, office, 2, appointment_at=ten, now=NOW + timedelta(minutes=1))
@@ -197,3 +198,69 @@ def test_yesterdays_waiting_tickets_are_not_called_today(database, vault, office
     issue(database, vault, office, 1, now=NOW - timedelta(days=1))
     with pytest.raises(NothingToCall):
         act(database, tickets.call_next, site_id=office.site_id, desk_id=office.zone_desk)
+
+
+def set_rule(db, office, rule):
+    from sqlalchemy import update
+
+    from accueil.models import Site
+
+    with db.write_session() as s:
+        s.execute(update(Site).where(Site.id == office.site_id).values(priority_rule=rule))
+        s.commit()
+
+
+@pytest.mark.parametrize("rule, expected", [("first", ["prio_late", "plain", "walk"]), ("time", ["plain", "prio_late", "walk"])])
+def test_the_sites_priority_rule_orders_the_queue(database, vault, office, rule, expected):
+    set_rule(database, office, rule)
+    ids = {
+        "plain": issue(database, vault, office, 1, appointment_at=NOW + timedelta(minutes=10)).id,
+        "prio_late": issue(database, vault, office, 2, appointment_at=NOW + timedelta(minutes=40), priority=1).id,
+    }
+    with database.write_session() as s:  # said "appointment", none found: due at arrival time, after both
+        ids["walk"] = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(3),
+                               now=NOW + timedelta(minutes=50)).ticket.id
+        s.commit()
+    order = []
+    for _ in range(3):
+        t = act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1,
+                now=NOW + timedelta(minutes=55))
+        order.append(t.id)
+        act(database, tickets.start, site_id=office.site_id, ticket_id=t.id, now=NOW + timedelta(minutes=55))
+        act(database, tickets.finish, site_id=office.site_id, ticket_id=t.id, now=NOW + timedelta(minutes=55))
+    names = {v: k for k, v in ids.items()}
+    assert [names[i] for i in order] == expected
+
+
+def test_a_need_goes_to_a_capable_desk(database, vault, office):
+    from sqlalchemy import update
+
+    from accueil import needs
+    from accueil.models import Desk
+
+    with database.write_session() as s:
+        s.execute(update(Desk).where(Desk.id == office.desk2).values(capabilities=needs.mask(["lsf", "mobility"])))
+        lsf = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(1), needs=["lsf"],
+                       now=NOW).ticket
+        plain = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(2),
+                         now=NOW + timedelta(minutes=1)).ticket
+        s.commit()
+    assert act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1).id == plain.id
+    assert act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk2).id == lsf.id
+
+
+def test_needs_are_checked(database, vault, office):
+    from accueil.errors import InvalidInput as Invalid
+
+    before = table_counts(database)
+    for kw in ({"needs": ["jetpack"]}, {"needs": ["interpreter"], "interpreter_language": "xx"}):
+        with database.write_session() as s:
+            with pytest.raises(Invalid):
+                check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(1), now=NOW, **kw)
+            s.commit()
+    assert table_counts(database) == before
+    with database.write_session() as s:
+        t = check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(1), now=NOW,
+                     needs=["interpreter"], interpreter_language="uk").ticket
+        s.commit()
+    assert (t.needs, t.interpreter_language) == (2, "uk")
