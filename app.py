@@ -252,6 +252,34 @@ def appointments_import(file, site_slug: str):
         sys.exit(2)
 
 
+@cli.command("stats")
+@click.option("--site", "site_slug", required=True, help="Le site (ex. chaumont).")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Premier jour (AAAA-MM-JJ).")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Dernier jour (AAAA-MM-JJ).")
+@click.option("--queue", default=None, help="Une seule file (sa lettre, ex. R).")
+@click.option("--csv", "as_csv", is_flag=True, help="Sortie CSV.")
+def stats(site_slug: str, start, end, queue: str | None, as_csv: bool):
+    """Print the figures of a site over a period (the CNAF 20-minute indicator first)."""
+    from accueil.agents import site_by_slug
+    from accueil.stats import compute, rows, to_csv
+
+    try:
+        with database().session() as s:
+            site = site_by_slug(s, site_slug)
+            fig = compute(s, site_id=site.id, start=start.date(), end=end.date(), queue_letter=queue)
+    except DomainError as err:
+        _fail(err)
+    if as_csv:
+        click.echo(to_csv(fig), nl=False)
+        return
+    table = None
+    for name, label, value in rows(fig):
+        if name != table:
+            click.echo(f"{name} :")
+            table = name
+        click.echo(f"  {label:45} {'—' if value is None else value}")
+
+
 @cli.group("device")
 def device_group():
     """Bornes et écrans de la salle d'attente."""

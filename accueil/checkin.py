@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from accueil import identity
 from accueil import needs as need_rules
 from accueil.appointments import find_for_arrival, reservation_end, window_flag
-from accueil.clock import as_utc, service_day
+from accueil.clock import as_utc, local_hour, service_day
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.history import log_transition
 from accueil.i18n import N_
@@ -113,6 +113,7 @@ def check_in(
         needs_identification=nir_clean is None,
         channel=channel,
         arrived_at=now,
+        arrival_hour=local_hour(now, site.timezone),
         queued_at=now,
         due_at=appointment.at if appointment else now,
         arrival_flag=window_flag(site, appointment.at, now) if appointment else None,

@@ -31,3 +31,8 @@ def end_of_service_day(day: date, tz: str = DEFAULT_TIMEZONE) -> datetime:
     """Return the UTC instant of the local midnight that ends *day*."""
     local_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(tz))
     return local_midnight.astimezone(timezone.utc)
+
+
+def local_hour(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> int:
+    """Return the hour (0-23) of *moment* on the site's clock."""
+    return as_utc(moment).astimezone(ZoneInfo(tz)).hour

@@ -17,6 +17,18 @@ def bump_version(session: Session, site_id: int) -> int:
     return session.execute(stmt).scalar_one()
 
 
+def _figures(ticket: Ticket, action: str, now: datetime) -> dict:
+    """Return the statistics fields *action* sets on the ticket (the first call, first contact, time served)."""
+    if action == "call" and ticket.first_called_at is None:
+        return {"first_called_at": now, "wait_seconds": round((now - ticket.arrived_at).total_seconds())}
+    if action == "start" and ticket.first_started_at is None:
+        return {"first_started_at": now}
+    if action == "finish" and ticket.started_at is not None:
+        served = round((now - ticket.started_at).total_seconds())
+        return {"service_seconds": (ticket.service_seconds or 0) + served}
+    return {}
+
+
 def log_transition(
     session: Session,
     ticket: Ticket,
@@ -26,6 +38,8 @@ def log_transition(
     agent_id: int | None = None,
 ) -> TicketEvent:
     """Write the history row of *action* on *ticket* and queue its event for after commit."""
+    for name, value in _figures(ticket, action, now).items():
+        setattr(ticket, name, value)
     version = bump_version(session, ticket.site_id)
     kind = EVENT_KINDS[action]
     session.add(

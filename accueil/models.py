@@ -162,6 +162,16 @@ class Ticket(SQLModel, table=True):
     nir_hash: str | None = Field(default=None, max_length=64)
     phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     purged_at: datetime | None = _instant()
+    # Figures kept with the anonymous ticket (statistics read these, not the personal data):
+    arrival_hour: int | None = None
+    """Local hour of arrival at the site (0-23)."""
+    first_called_at: datetime | None = _instant()
+    wait_seconds: int | None = None
+    """From arrival to the first call: the CNAF indicator's wait."""
+    first_started_at: datetime | None = _instant()
+    """Set when an agent first saw the visitor: a ticket without it left without contact."""
+    service_seconds: int | None = None
+    """Time spent with agents, summed over services (a transferred visitor may be seen twice)."""
 
     @property
     def code(self) -> str:

@@ -113,3 +113,14 @@ def test_appointments_import_reports_counts_and_bad_lines(instance, tmp_path):
     assert "295109912611199" not in first.stdout + first.stderr
     again = accueil(instance, "appointments", "import", str(export), "--site", "chaumont")
     assert "Créés : 0. Modifiés : 0. Inchangés : 1. Refusés : 1." in again.stdout
+
+
+def test_stats_prints_the_figures_for_scripts(instance):
+    accueil(instance, "demo")
+    text = accueil(instance, "stats", "--site", "chaumont", "--from", "2026-11-01", "--to", "2026-11-30")
+    assert text.returncode == 0, text.stderr
+    assert "part des visites en 20 min ou moins" in text.stdout
+    csv = accueil(instance, "stats", "--site", "chaumont", "--from", "2026-11-01", "--to", "2026-11-30", "--csv")
+    assert csv.stdout.splitlines()[0] == "site;du;au;file;tableau;mesure;valeur"
+    bad = accueil(instance, "stats", "--site", "chaumont", "--from", "2026-11-30", "--to", "2026-11-01")
+    assert bad.returncode == 1 and "la fin est avant le début" in bad.stderr
