@@ -68,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     socketio = SocketIO(app, async_mode="threading", message_queue=app.config["REDIS_URL"], channel="accueil",
                         logger=False, engineio_logger=False)
     app.extensions["accueil.socketio"] = socketio
-    for name in SURFACES:
+    for name in (*SURFACES, "api"):
         importlib.import_module(name).init_app(app, socketio)
 
     @app.get("/")
@@ -278,6 +278,47 @@ def stats(site_slug: str, start, end, queue: str | None, as_csv: bool):
             click.echo(f"{name} :")
             table = name
         click.echo(f"  {label:45} {'—' if value is None else value}")
+
+
+@cli.group("api-token")
+def api_token_group():
+    """Jetons des intégrations (API /api/v1)."""
+
+
+@api_token_group.command("create")
+@click.option("--site", "site_slug", required=True, help="Le site (ex. chaumont).")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              type=click.Choice(["appointments:write", "stats:read"]), help="Un droit (répéter pour plusieurs).")
+@click.option("--label", default="", help="À quoi sert ce jeton (ex. « agenda »).")
+def api_token_create(site_slug: str, scopes: tuple[str, ...], label: str):
+    """Create a token; it is printed once and never stored in clear."""
+    from accueil.agents import site_by_slug
+    from accueil.api_tokens import create
+
+    try:
+        with database().write_session() as s:
+            site = site_by_slug(s, site_slug)
+            token, secret = create(s, site_id=site.id, scopes=list(scopes), label=label, now=utcnow())
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Jeton n° {token.id} ({token.scopes}, {site_slug}). Gardez-le : il ne sera plus affiché.")
+    click.echo(secret)
+
+
+@api_token_group.command("revoke")
+@click.argument("token_id", type=int)
+def api_token_revoke(token_id: int):
+    """Revoke a token."""
+    from accueil.api_tokens import revoke
+
+    try:
+        with database().write_session() as s:
+            revoke(s, token_id, now=utcnow())
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Jeton n° {token_id} révoqué.")
 
 
 @cli.group("device")

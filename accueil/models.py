@@ -235,3 +235,15 @@ class SurveyAnswer(SQLModel, table=True):
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
 
+
+class ApiToken(SQLModel, table=True):
+    """A token of an integration (booking system, statistics), scoped to one site; only its hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    label: str = Field(default="", max_length=80)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: str = Field(default="", max_length=200)
+    """Space-separated: appointments:write, stats:read."""
+    created_at: datetime = _instant(nullable=False)
+    revoked_at: datetime | None = _instant()
