@@ -46,6 +46,16 @@ def _settings(instance: Path) -> dict:
     }
 
 
+def _async_mode(app: Flask) -> str:
+    """Threads by default; gevent only for the scale-out deployment, never with SQLite."""
+    mode = app.config.get("ASYNC_MODE") or os.environ.get("ACCUEIL_ASYNC_MODE") or "threading"
+    if mode not in ("threading", "gevent"):
+        raise RuntimeError("ACCUEIL_ASYNC_MODE must be threading or gevent")
+    if mode == "gevent" and app.config["DATABASE_URL"].startswith("sqlite"):
+        raise RuntimeError("gevent with SQLite freezes on every lock wait: use PostgreSQL (DATABASE_URL) or threading")
+    return mode
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; *config* overrides the environment (tests)."""
     instance = Path((config or {}).get("INSTANCE_PATH") or os.environ.get("ACCUEIL_INSTANCE") or DEFAULT_INSTANCE)
@@ -65,7 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(devices.bp)
-    socketio = SocketIO(app, async_mode="threading", message_queue=app.config["REDIS_URL"], channel="accueil",
+    socketio = SocketIO(app, async_mode=_async_mode(app), message_queue=app.config["REDIS_URL"], channel="accueil",
                         logger=False, engineio_logger=False)
     app.extensions["accueil.socketio"] = socketio
     for name in (*SURFACES, "api"):
@@ -90,8 +100,12 @@ def create_app(config: dict | None = None) -> Flask:
         try:
             with db.session() as s:
                 s.execute(text("SELECT 1"))
+            if app.config["REDIS_URL"]:
+                import redis
+
+                redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2).ping()
         except Exception:  # the reason goes to the log, never to the caller
-            current_app.logger.exception("database not reachable")
+            current_app.logger.exception("database or message queue not reachable")
             return jsonify(status="unavailable"), 503
         return jsonify(status="ok")
 
