@@ -1,10 +1,372 @@
-"""Kiosk and visitor pages."""
-from flask import Blueprint, abort
+"""Kiosk screen (rotating QR code) and the visitor's pages: check-in, ticket, survey.
+
+The path: the enrolled kiosk shows a QR code carrying a short-lived signed code
+(accueil.presence); the phone opens it, which opens a presence window for the site in
+the Flask session and redirects to the token-free check-in page; the check-in creates
+(or gives back) the ticket and redirects to its page, whose link is the ticket's secret.
+
+The NIR is never put in a URL, the session, a cookie or a log line: it only travels in
+the check-in POST, and is echoed back only in that POST's response when it has an error.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime
+
+import qrcode
+import qrcode.image.svg
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import format_time, gettext
+from sqlmodel import select
+
+from accueil import identity, presence, waiting
+from accueil.checkin import check_in
+from accueil.clock import end_of_service_day, service_day, utcnow
+from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.i18n import N_
+from accueil.lifecycle import ACTIVE
+from accueil.models import Site, Ticket
+from accueil.survey import answer as answer_survey
+from web.context import database, vault
+from web.devices import current_device
+from web.i18n import error_text
+from web.security import error_page, limiter
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/kiosk")
 
+TICKET_COOKIE = "accueil_ticket_{site}"
+PRESENCE_KEY = "presence"
+ANSWERED_KEY = "survey_answered"
+NIR_MAX = 40      # longer input is refused by the form and reported as a wrong length
+PHONE_MAX = 30
+
+# Rate limits (Flask-Limiter, per app storage: memory, or Redis with REDIS_URL).
+# Per address: generous, because a whole waiting room shares the office Wi-Fi's address.
+ADDRESS_LIMIT = "30/minute;300/hour"
+# Per NIR: the same number tried again and again is either a struggling visitor (the
+# page tells them what is wrong) or someone probing whether a number has an
+# appointment today. The key is the NIR's keyed hash, never the number itself.
+NIR_LIMIT = "6/minute;20/hour"
+SCAN_LIMIT = "60/minute"
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _codes() -> presence.PresenceCodes:
+    codes = current_app.extensions.get("kiosk.presence")
+    if codes is None:
+        codes = current_app.extensions["kiosk.presence"] = presence.PresenceCodes(current_app.config["SECRET_KEY"])
+    return codes
+
+
+_sites: dict[tuple[int, str], tuple[float, Site]] = {}
+SITE_CACHE_SECONDS = 30
+
+
+def _site(slug: str) -> Site:
+    """Return the site named *slug* (cached briefly: every visitor request needs it), or 404."""
+    key = (id(current_app._get_current_object()), slug)
+    hit = _sites.get(key)
+    if hit is not None and time.monotonic() - hit[0] < SITE_CACHE_SECONDS:
+        return hit[1]
+    with database().session() as s:
+        site = s.exec(select(Site).where(Site.slug == slug)).first()
+    if site is None:
+        abort(404)
+    if len(_sites) > 1000:
+        _sites.clear()
+    _sites[key] = (time.monotonic(), site)
+    return site
+
+
+def _base_url() -> str:
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+
+
+def _remembered_ticket(site: Site) -> Ticket | None:
+    """Return the still active ticket this phone took at *site* today, if any."""
+    public_id = request.cookies.get(TICKET_COOKIE.format(site=site.slug))
+    if not public_id:
+        return None
+    with database().session() as s:
+        ticket = waiting.ticket_by_public_id(s, public_id)
+    if ticket is None or ticket.site_id != site.id or ticket.status not in ACTIVE:
+        return None
+    return ticket
+
+
+def _present(site: Site) -> bool:
+    try:
+        presence.check_presence(session.get(PRESENCE_KEY, {}).get(str(site.id)), now=utcnow())
+    except presence.NotPresent:
+        return False
+    return True
+
+
+def _nir_key() -> str:
+    """Rate-limit key of the NIR being submitted: its keyed hash (the number is never stored)."""
+    raw = request.form.get("nir", "")[:NIR_MAX]
+    return "nir:" + vault().hash_nir(identity.normalize_nir(raw))[:32]
+
+
+def _without_nir() -> bool:
+    return "sans_numero" in request.form or not identity.normalize_nir(request.form.get("nir", "")[:NIR_MAX])
+
+
+class _Once:
+    """One result per form: a double tap or a resent form gets the first request's ticket.
+
+    The form carries a random key; requests with the same key run one after the other,
+    and the later ones find the first one's ticket. (The domain already gives back the
+    same ticket for the same NIR; this covers visitors without a number.)
+    """
+
+    TTL = 30 * 60
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, list] = {}
+
+    @contextmanager
+    def slot(self, key: str):
+        now = time.monotonic()
+        with self._lock:
+            for k in [k for k, v in self._slots.items() if now - v[2] > self.TTL]:
+                del self._slots[k]
+            entry = self._slots.setdefault(key, [threading.Lock(), None, now])
+        with entry[0]:
+            yield entry
+
+
+_once = _Once()
+
+
+# --- the kiosk screen ------------------------------------------------------------------
 
 @bp.get("/kiosk/<site>")
 def screen(site: str):
-    abort(404)  # built by the visitor-journey issue
+    """The entrance screen: the QR code if this browser is the site's enrolled kiosk."""
+    place = _site(site)
+    device = current_device("kiosk", place.id)
+    return render_template("kiosk/screen.html", site=place, enrolled=device is not None,
+                           rotation=int(presence.ROTATION.total_seconds()))
+
+
+@bp.get("/kiosk/<site>/qr.svg")
+@limiter.exempt
+def qr(site: str):
+    """The current QR code, for the enrolled kiosk only (its page reloads it every rotation)."""
+    place = _site(site)
+    if current_device("kiosk", place.id) is None:
+        abort(403)
+    code = _codes().issue(place.id, now=utcnow())
+    link = _base_url() + url_for("kiosk.scan", site=place.slug, code=code)
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    response = Response(image.to_string(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- check-in ----------------------------------------------------------------------------
+
+@bp.get("/k/<site>/<path:code>")
+@limiter.limit(SCAN_LIMIT)
+def scan(site: str, code: str):
+    """A phone opened the kiosk's link: check the code, remember presence, drop the code from the URL."""
+    place = _site(site)
+    now = utcnow()
+    try:
+        _codes().verify(code, place.id, now=now)
+    except presence.ExpiredCode as err:
+        return render_template("kiosk/expired.html", message=error_text(err)), 410
+    windows = dict(session.get(PRESENCE_KEY, {}))
+    windows[str(place.id)] = presence.presence_until(now).timestamp()
+    session[PRESENCE_KEY] = windows
+    return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
+
+
+def _not_present():
+    return render_template("kiosk/expired.html", message=error_text(presence.NotPresent())), 403
+
+
+def _form(place: Site, rdv: str | None, *, values=None, errors=None, status=200, nonce=None):
+    return render_template("kiosk/checkin.html", site=place, rdv=rdv, values=values or {}, errors=errors or {},
+                           nonce=nonce or secrets.token_urlsafe(16), nir_max=NIR_MAX, phone_max=PHONE_MAX), status
+
+
+@bp.get("/k/<site>")
+def checkin(site: str):
+    """Step 1 (appointment or not), then step 2 (numbers), on the phone."""
+    place = _site(site)
+    if not _present(place):
+        return _not_present()
+    remembered = _remembered_ticket(place)
+    if remembered is not None:
+        return redirect(url_for("kiosk.ticket", public_id=remembered.public_id), code=303)
+    rdv = request.args.get("rdv")
+    return _form(place, rdv if rdv in ("oui", "non") else None)
+
+
+@bp.post("/k/<site>")
+@limiter.limit(ADDRESS_LIMIT)
+@limiter.limit(NIR_LIMIT, key_func=_nir_key, exempt_when=_without_nir)
+def checkin_post(site: str):
+    """Issue the ticket (or give back the one already held) and go to its page."""
+    place = _site(site)
+    if not _present(place):
+        return _not_present()
+    rdv = request.form.get("rdv")
+    if rdv not in ("oui", "non"):
+        return _form(place, None, status=422)
+    nonce = (request.form.get("once") or "")[:64] or secrets.token_urlsafe(16)
+    without_number = "sans_numero" in request.form
+    nir = None if without_number else request.form.get("nir", "")
+    phone = request.form.get("phone", "").strip()
+    errors = {}
+    if nir is not None and len(nir) > NIR_MAX:
+        nir = nir[:NIR_MAX + 1]  # still too long: reported as a length error
+    if len(phone) > PHONE_MAX:
+        phone = phone[:PHONE_MAX + 1]
+    for field, check, value in (("nir", identity.validate_nir, nir), ("phone", identity.normalize_phone, phone)):
+        if value is None or (field == "phone" and not value):
+            continue  # no number chosen; the phone is optional
+        try:
+            check(value)
+        except InvalidInput as err:
+            errors[field] = error_text(err)
+    if errors:
+        values = {"nir": nir or "", "phone": phone}
+        return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
+
+    remembered = _remembered_ticket(place)
+    if remembered is not None:
+        return _to_ticket(place, remembered.public_id)
+    with _once.slot(f"{place.id}:{nonce}") as slot:
+        if slot[1] is None:
+            try:
+                with database().write_session() as s:
+                    result = check_in(s, vault(), site_id=place.id, has_appointment=rdv == "oui", nir=nir,
+                                      phone=phone or None, channel="self", now=utcnow())
+                    public_id = result.ticket.public_id
+                    s.commit()
+            except InvalidInput as err:  # the domain had the last word on a field
+                field = err.field if err.field in ("nir", "phone") else "nir"
+                return _form(place, rdv, values={"nir": nir or "", "phone": phone},
+                             errors={field: error_text(err)}, status=422, nonce=nonce)
+            except DomainError as err:
+                return error_page(409, error_text(err))
+            slot[1] = public_id
+        public_id = slot[1]
+    return _to_ticket(place, public_id)
+
+
+def _to_ticket(place: Site, public_id: str):
+    response = redirect(url_for("kiosk.ticket", public_id=public_id), code=303)
+    now = utcnow()
+    end = end_of_service_day(service_day(now, place.timezone), place.timezone)
+    response.set_cookie(TICKET_COOKIE.format(site=place.slug), public_id,
+                        max_age=max(60, int((end - now).total_seconds())), httponly=True, samesite="Lax",
+                        secure=request.is_secure, path="/")
+    return response
+
+
+# --- the ticket page and the survey ------------------------------------------------------
+
+def _ticket_or_404(public_id: str) -> tuple[Ticket, Site, dict]:
+    with database().session() as s:
+        ticket = waiting.ticket_by_public_id(s, public_id)
+        if ticket is None:
+            raise NotFound(N_("Ce ticket n'existe pas."))
+        site = s.get(Site, ticket.site_id)
+        status = waiting.public_status(s, ticket)
+    return ticket, site, status
+
+
+def _render_ticket(t: Ticket, site: Site, status: dict, *, answered: bool, thanks: bool = False,
+                   errors: dict | None = None, values: dict | None = None, code: int = 200):
+    phrases = texts()
+    appointment_time = None
+    if status.get("appointment_at"):
+        appointment_time = format_time(datetime.fromisoformat(status["appointment_at"]), "HH:mm")
+    return render_template("kiosk/ticket.html", ticket=t, site=site, status=status, answered=answered,
+                           thanks=thanks, errors=errors or {}, values=values or {}, texts=phrases,
+                           initial=describe(status, phrases), appointment_time=appointment_time), code
+
+
+@bp.get("/ticket/<public_id>")
+def ticket(public_id: str):
+    """The visitor's ticket: number, where to go, position and wait, live; then the survey."""
+    try:
+        t, site, status = _ticket_or_404(public_id)
+    except NotFound as err:
+        return error_page(404, error_text(err))
+    return _render_ticket(t, site, status, answered=public_id in session.get(ANSWERED_KEY, []),
+                          thanks=request.args.get("merci") == "1")
+
+
+@bp.post("/ticket/<public_id>/avis")
+@limiter.limit(ADDRESS_LIMIT)
+def survey(public_id: str):
+    """Store the satisfaction answer, once per ticket (remembered in this phone's session)."""
+    try:
+        t, site, status = _ticket_or_404(public_id)
+    except NotFound as err:
+        return error_page(404, error_text(err))
+    answered = list(session.get(ANSWERED_KEY, []))
+    if public_id in answered:
+        return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
+    rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
+    try:
+        with database().write_session() as s:
+            answer_survey(s, s.get(Ticket, t.id), rating=rating, comment=comment)
+            s.commit()
+    except InvalidInput as err:
+        return _render_ticket(t, site, status, answered=False, errors={err.field or "rating": error_text(err)},
+                              values={"rating": rating, "comment": comment[:1200]}, code=422)
+    session[ANSWERED_KEY] = (answered + [public_id])[-10:]
+    return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
+
+
+def describe(status: dict, phrases: dict) -> dict:
+    """Spell a public status with the page's phrases (the same rules as ticket.js)."""
+    ahead, est, desk = status.get("ahead"), status.get("estimate"), status.get("desk") or ""
+    if ahead is None:
+        ahead_text = ""
+    elif ahead == 0:
+        ahead_text = phrases["next"]
+    else:
+        ahead_text = phrases["ahead"].replace("{n}", str(ahead))
+    if ahead is None:
+        estimate_text = ""
+    elif est is None:
+        estimate_text = phrases["unknown"]
+    elif est["long"] and est["low"] >= est["high"]:
+        estimate_text = phrases["long"]
+    elif est["low"] == 0:
+        estimate_text = phrases["under"].replace("{high}", str(est["high"]))
+    else:
+        estimate_text = phrases["between"].replace("{low}", str(est["low"])).replace("{high}", str(est["high"]))
+    return {"ahead": ahead_text, "estimate": estimate_text, "desk": phrases["desk"].replace("{desk}", desk),
+            "serving": phrases["serving"].replace("{desk}", desk)}
+
+
+def texts() -> dict:
+    """The live page's phrases, translated for the visitor (the JavaScript has none of its own)."""
+    return {
+        "ahead": gettext("Personnes avant vous : %(n)s", n="{n}"),
+        "next": gettext("Vous êtes la prochaine personne appelée."),
+        "between": gettext("Attente estimée : entre %(low)s et %(high)s minutes.", low="{low}", high="{high}"),
+        "under": gettext("Attente estimée : moins de %(high)s minutes.", high="{high}"),
+        "long": gettext("Attente estimée : plus de 2 heures."),
+        "unknown": gettext("Personne ne reçoit pour le moment. Nous ne pouvons pas estimer l'attente."),
+        "offline": gettext("Connexion perdue. La page se met à jour dès que la connexion revient."),
+        "online": gettext("Cette page se met à jour toute seule."),
+        "desk": gettext("Allez à : %(desk)s", desk="{desk}"),
+        "serving": gettext("Vous êtes reçu à : %(desk)s", desk="{desk}"),
+    }

@@ -5,8 +5,10 @@ live, because the server and the core share this process's event bus.
 """
 from __future__ import annotations
 
+import socket
 import threading
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -27,15 +29,35 @@ class LiveServer:
     instance: Path
     _server: object = None
     _thread: threading.Thread | None = None
+    _connections: weakref.WeakSet = field(default_factory=weakref.WeakSet)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
 
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(10)
         self.db.dispose()
 
+    def kill(self) -> None:
+        """Stop as a dying process would: close the listening socket and every open connection."""
+        self._server.shutdown()
+        self._server.server_close()
+        for conn in list(self._connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._thread.join(10)
+        self.db.dispose()
 
-def start_live_server(instance: Path, **config) -> LiveServer:
-    """Create the app on a migrated database with the demo data, and serve it on a free port."""
+
+def start_live_server(instance: Path, port: int = 0, **config) -> LiveServer:
+    """Create the app on a migrated database with the demo data, and serve it on *port* (0: a free one).
+
+    Started again on the same instance and port after kill(), it plays a server restart.
+    """
     from app import create_app
 
     app = create_app({"INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False, **config})
@@ -45,7 +67,16 @@ def start_live_server(instance: Path, **config) -> LiveServer:
     with db.write_session() as s:
         load_demo(s, vault, now=utcnow())
         s.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return LiveServer(f"http://127.0.0.1:{server.server_port}", app, db, vault, instance, server, thread)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    live = LiveServer(f"http://127.0.0.1:{server.server_port}", app, db, vault, instance, server)
+    accept = server.get_request
+
+    def get_request():
+        conn, addr = accept()
+        live._connections.add(conn)
+        return conn, addr
+
+    server.get_request = get_request
+    live._thread = threading.Thread(target=server.serve_forever, daemon=True)
+    live._thread.start()
+    return live

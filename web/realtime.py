@@ -6,7 +6,7 @@ site's version, and a client that sees a gap asks for a new snapshot (static/liv
 """
 from __future__ import annotations
 
-from flask import session
+from flask import request, session
 from flask_socketio import Namespace, join_room
 
 
@@ -29,7 +29,8 @@ class LiveNamespace(Namespace):
             raise ConnectionRefusedError("unauthorized")
         session["live_room"] = room  # per-connection copy of the session (manage_session)
         join_room(room)
-        self.emit("snapshot", self.snapshot(room))
+        # To this client only: Namespace.emit without a room broadcasts to the whole namespace.
+        self.emit("snapshot", self.snapshot(room), room=request.sid)
 
     def on_snapshot(self, _data=None):
         """Answer a client that saw a gap (or checks it is still live) with a fresh snapshot."""

@@ -4,13 +4,32 @@ from __future__ import annotations
 import threading
 from collections import Counter as Tally
 
+import pytest
+
 from sqlmodel import func, select
 
 from accueil import tickets
 from accueil.checkin import check_in
+from accueil.db import Database
 from accueil.errors import AlreadyTaken, NothingToCall
 from accueil.models import Ticket, TicketTransition
 from tests.conftest import NOW, make_nir
+
+
+ENGINES = 8
+
+
+@pytest.fixture
+def engines(database):
+    """Several Database objects on one database, as several processes would have.
+
+    Within one Database, SQLite writers queue on a process lock (accueil.db); separate
+    ones race for the database's own lock, which is what these tests are about.
+    """
+    dbs = [database] + [Database(database.url, bus=database.bus) for _ in range(ENGINES - 1)]
+    yield dbs
+    for db in dbs[1:]:
+        db.dispose()
 
 
 def run_threads(n, target):
@@ -35,11 +54,11 @@ def run_threads(n, target):
         raise errors[0]
 
 
-def test_200_simultaneous_check_ins_get_200_consecutive_numbers(database, vault, office):
+def test_200_simultaneous_check_ins_get_200_consecutive_numbers(database, engines, vault, office):
     codes: list[str] = []
 
     def one(i):
-        with database.write_session() as s:
+        with engines[i % ENGINES].write_session() as s:
             t = check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(i), now=NOW).ticket
             s.commit()
             codes.append(t.code)
@@ -50,11 +69,11 @@ def test_200_simultaneous_check_ins_get_200_consecutive_numbers(database, vault,
         assert s.exec(select(func.count()).select_from(Ticket)).one() == 200
 
 
-def test_a_double_tap_in_eight_threads_gives_one_ticket(database, vault, office):
+def test_a_double_tap_in_eight_threads_gives_one_ticket(database, engines, vault, office):
     ids: list[int] = []
 
     def one(i):
-        with database.write_session() as s:
+        with engines[i % ENGINES].write_session() as s:
             ids.append(check_in(s, vault, site_id=office.site_id, has_appointment=False,
                                 nir=make_nir(1), now=NOW).ticket.id)
             s.commit()
@@ -65,7 +84,7 @@ def test_a_double_tap_in_eight_threads_gives_one_ticket(database, vault, office)
         assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
 
 
-def test_four_agents_racing_call_next_call_each_ticket_once(database, vault, office):
+def test_four_agents_racing_call_next_call_each_ticket_once(database, engines, vault, office):
     from accueil.models import Desk, DeskQueue
 
     with database.write_session() as s:
@@ -81,17 +100,17 @@ def test_four_agents_racing_call_next_call_each_ticket_once(database, vault, off
     called: list[int] = []
 
     def agent(i):
-        desk = desk_ids[i]
+        desk, db = desk_ids[i], engines[i]
         while True:
             try:
-                with database.write_session() as s:
+                with db.write_session() as s:
                     t = tickets.call_next(s, site_id=office.site_id, desk_id=desk, now=NOW)
                     s.commit()
             except NothingToCall:
                 return
             called.append(t.id)
             for step in (tickets.start, tickets.finish):
-                with database.write_session() as s:
+                with db.write_session() as s:
                     step(s, site_id=office.site_id, ticket_id=t.id, desk_id=desk, now=NOW)
                     s.commit()
 
@@ -103,7 +122,7 @@ def test_four_agents_racing_call_next_call_each_ticket_once(database, vault, off
         assert s.exec(select(func.count()).select_from(Ticket).where(Ticket.status == "done")).one() == 100
 
 
-def test_agents_racing_for_one_chosen_ticket_one_wins(database, vault, office):
+def test_agents_racing_for_one_chosen_ticket_one_wins(database, engines, vault, office):
     from accueil.models import Desk, DeskQueue
 
     with database.write_session() as s:
@@ -119,7 +138,7 @@ def test_agents_racing_for_one_chosen_ticket_one_wins(database, vault, office):
 
     def agent(i):
         try:
-            with database.write_session() as s:
+            with engines[i].write_session() as s:
                 tickets.call_ticket(s, site_id=office.site_id, ticket_id=ticket_id, desk_id=desk_ids[i], now=NOW)
                 s.commit()
             outcomes.append("won")

@@ -1,0 +1,34 @@
+"""The one-question satisfaction survey at the end of a visit, stored linked to nobody."""
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from accueil.errors import InvalidInput
+from accueil.i18n import N_
+from accueil.lifecycle import DONE
+from accueil.models import SurveyAnswer, Ticket
+
+MAX_COMMENT = 1000
+
+
+def answer(session: Session, ticket: Ticket, *, rating: object, comment: str | None) -> SurveyAnswer:
+    """Store a rating (1 to 5) and an optional comment about the finished visit of *ticket*.
+
+    The answer keeps the site, the day and the queue letter only: never the ticket, so
+    it cannot be traced back to the visitor or their number.
+    """
+    if ticket.status != DONE:
+        raise InvalidInput(N_("Vous pourrez donner votre avis à la fin de votre visite."), field="rating")
+    if isinstance(rating, str) and rating.isascii() and rating.isdigit():
+        rating = int(rating)
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput(N_("Choisissez une note de 1 à 5."), field="rating")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(N_("Votre commentaire est trop long : %(max)s caractères au plus."), field="comment",
+                           max=MAX_COMMENT)
+    row = SurveyAnswer(site_id=ticket.site_id, service_day=ticket.service_day, queue_letter=ticket.letter,
+                       rating=rating, comment=comment or None)
+    session.add(row)
+    session.flush()
+    return row

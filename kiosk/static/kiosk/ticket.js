@@ -1,0 +1,96 @@
+/* The visitor's ticket, live: position and wait, then « C'est votre tour » with a vibration
+ * and a short sound (built here with Web Audio: no sound file, no third-party asset). */
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root || !window.Accueil || !window.Accueil.live) { return; }
+  var texts = JSON.parse(root.getAttribute("data-texts"));
+  var publicId = root.getAttribute("data-ticket");
+  var shown = root.getAttribute("data-status");
+  var connection = document.getElementById("connection");
+  var audio = null;
+
+  function $(id) { return document.getElementById(id); }
+  function setText(id, text) { var el = $(id); if (el && el.textContent !== text) { el.textContent = text; } }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, k) { return values[k] === undefined ? "" : String(values[k]); });
+  }
+
+  // Phones only play sound after a touch: prepare the audio on the first one.
+  function unlockAudio() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { return; }
+    if (!audio) { try { audio = new Ctx(); } catch (e) { audio = null; return; } }
+    if (audio.state === "suspended") { audio.resume(); }
+  }
+  ["touchstart", "click", "keydown"].forEach(function (name) {
+    document.addEventListener(name, unlockAudio, { passive: true });
+  });
+
+  function chime() {
+    unlockAudio();
+    if (!audio) { return; }
+    var t = audio.currentTime + 0.05;
+    [880, 660, 880].forEach(function (freq, i) {
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, t + i * 0.35);
+      gain.gain.exponentialRampToValueAtTime(0.5, t + i * 0.35 + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + i * 0.35 + 0.3);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(t + i * 0.35);
+      osc.stop(t + i * 0.35 + 0.32);
+    });
+  }
+
+  function alertVisitor() {
+    if (navigator.vibrate) { try { navigator.vibrate([400, 200, 400, 200, 400]); } catch (e) { /* not allowed */ } }
+    chime();
+    document.body.setAttribute("data-alerted", String(Number(document.body.getAttribute("data-alerted") || 0) + 1));
+  }
+
+  function render(state) {
+    if (!state || !state.status) { return; }
+    if (["waiting", "called", "serving"].indexOf(state.status) < 0) {
+      window.location.reload();  // finished, absent, cancelled or erased: the server writes that page
+      return;
+    }
+    var ahead = state.ahead, est = state.estimate;
+    if (typeof ahead === "number") {
+      setText("ahead", ahead === 0 ? texts.next : fill(texts.ahead, { n: ahead }));
+      var estimate;
+      if (!est) { estimate = texts.unknown; }
+      else if (est.long && est.low >= est.high) { estimate = texts.long; }
+      else if (est.low === 0) { estimate = fill(texts.under, { high: est.high }); }
+      else { estimate = fill(texts.between, { low: est.low, high: est.high }); }
+      setText("estimate", estimate);
+    }
+    var where = $("where");
+    if (where && state.place) { setText("where", where.getAttribute("data-" + (state.place === "zone" ? "zone" : "desks"))); }
+    setText("called-desk", fill(texts.desk, { desk: state.desk || "" }));
+    setText("serving-desk", fill(texts.serving, { desk: state.desk || "" }));
+    $("waiting-block").hidden = state.status !== "waiting";
+    $("called-block").hidden = state.status !== "called";
+    $("serving-block").hidden = state.status !== "serving";
+    var recalled = state.kind === "recalled";
+    if ((state.status === "called" && shown !== "called") || (state.status === "called" && recalled)) {
+      alertVisitor();
+    }
+    shown = state.status;
+    root.setAttribute("data-status", shown);
+  }
+
+  window.Accueil.live({
+    namespace: "/ticket",
+    auth: function () { return { ticket: publicId }; },
+    onSnapshot: render,
+    onEvent: render,
+    onStatus: function (online) {
+      if (!connection) { return; }
+      connection.textContent = online ? texts.online : texts.offline;
+      connection.className = online ? "connection" : "connection offline";
+    }
+  });
+}());

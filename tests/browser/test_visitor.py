@@ -1,0 +1,152 @@
+"""The visitor's whole path in headless Chromium at a phone's size: kiosk QR → check-in → « C'est votre tour »."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from PIL import Image
+from pyzbar.pyzbar import decode
+from sqlmodel import select
+
+from accueil import tickets
+from accueil.clock import utcnow
+from accueil.devices import create_enrolment
+from accueil.models import Desk, Site, Ticket
+from accueil.presence import PresenceCodes
+from tests.browser.conftest import axe_violations, new_page
+from tests.conftest import make_nir, table_counts
+from tests.web.test_kiosk import NIR_ERRORS, PHONE_ERRORS
+
+WAIT_MS = 15000  # an upper bound for a failure, not a measured time
+
+
+def chaumont(live):
+    with live.db.session() as s:
+        site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
+        desk = s.exec(select(Desk).where(Desk.site_id == site.id, Desk.name == "Espace numérique")).one()
+        return site.id, desk.id
+
+
+def enrolled_kiosk(browser, live):
+    site_id, _ = chaumont(live)
+    with live.db.write_session() as s:
+        _, token = create_enrolment(s, site_id=site_id, kind="kiosk", label="Entrée", now=utcnow())
+        s.commit()
+    kiosk = new_page(browser, viewport={"width": 1080, "height": 1400})
+    kiosk.goto(f"{live.url}/appareil/{token}")
+    kiosk.click("button[type=submit]")
+    kiosk.wait_for_url(f"{live.url}/kiosk/chaumont")
+    kiosk.wait_for_function("() => { const i = document.getElementById('qr-image'); return i && i.complete && i.naturalWidth > 0; }")
+    return kiosk
+
+
+def scan(kiosk) -> str:
+    """Photograph the QR code the kiosk shows and read it, like a phone's camera."""
+    png = kiosk.locator("#qr-image").screenshot()
+    found = decode(Image.open(io.BytesIO(png)))
+    assert found, "no QR code could be read on the kiosk's screen"
+    return found[0].data.decode()
+
+
+def test_from_the_kiosk_qr_code_to_its_your_turn(browser, live):
+    kiosk = enrolled_kiosk(browser, live)
+    assert axe_violations(kiosk) == []
+    link = scan(kiosk)
+    assert link.startswith(f"{live.url}/k/chaumont/")
+
+    phone = new_page(browser, phone=True)
+    phone.goto(link)
+    assert phone.url == f"{live.url}/k/chaumont"  # the code left the address bar
+    assert axe_violations(phone) == []
+    phone.click("text=Je n'ai pas rendez-vous")
+    assert phone.get_attribute("#nir", "type") == "text"
+    assert phone.get_attribute("#nir", "autocapitalize") == "characters"
+    assert phone.get_attribute("#phone", "autocomplete") == "tel"
+    assert axe_violations(phone) == []
+    phone.fill("#nir", "2 95 10 99 126 111 99")
+    phone.fill("#phone", "06 12 34 56 78")
+    phone.click("text=Prendre mon ticket")
+    assert phone.text_content("#nir-error").strip() == NIR_ERRORS["295109912611199"]
+    phone.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
+    assert phone.input_value("#phone") == "06 12 34 56 78"
+    assert axe_violations(phone) == []
+    nir = make_nir(1)
+    phone.fill("#nir", " ".join([nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]]))
+    phone.click("text=Prendre mon ticket")
+    phone.wait_for_url(f"{live.url}/ticket/**")
+    assert phone.text_content("#ticket-code").strip().endswith("N001")
+    phone.wait_for_function("() => document.getElementById('connection').className === 'connection'")
+    assert axe_violations(phone) == []
+    assert phone.is_hidden("#called-block")
+    assert "Vous êtes la prochaine personne appelée." in phone.text_content("#ahead")
+
+    site_id, desk_id = chaumont(live)
+    with live.db.write_session() as s:
+        tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow())
+        s.commit()
+    phone.wait_for_selector("#called-block:not([hidden])", timeout=WAIT_MS)
+    assert phone.text_content("#called-block h2") == "C'est votre tour"
+    assert phone.text_content("#called-desk").strip() == "Allez à : Espace numérique"
+    phone.wait_for_function("() => document.body.getAttribute('data-alerted') === '1'", timeout=WAIT_MS)
+    assert axe_violations(phone) == []
+
+    # A second scan on the same phone shows the same ticket.
+    phone.goto(scan(kiosk))
+    phone.wait_for_url(f"{live.url}/ticket/**")
+    with live.db.session() as s:
+        assert len(s.exec(select(Ticket)).all()) == 1
+    phone.context.close()
+    kiosk.context.close()
+
+
+def test_a_photo_of_an_old_code_leads_to_a_plain_page(browser, live):
+    site_id, _ = chaumont(live)
+    old = PresenceCodes(live.app.config["SECRET_KEY"]).issue(site_id, now=utcnow() - timedelta(minutes=30))
+    phone = new_page(browser, phone=True)
+    phone.goto(f"{live.url}/k/chaumont/{old}")
+    assert phone.text_content("h1") == "Ce code a expiré. Scannez le code affiché sur l'écran de l'accueil."
+    assert axe_violations(phone) == []
+    phone.goto(f"{live.url}/k/chaumont")
+    assert "scannez le code" in phone.text_content("h1")
+    phone.context.close()
+
+
+def test_someone_elses_screen_shows_no_qr_code(browser, live):
+    page = new_page(browser)
+    page.goto(f"{live.url}/kiosk/chaumont")
+    assert page.locator("#qr-image").count() == 0
+    assert "Pas de smartphone ? Adressez-vous à l'accueil." in page.text_content("main")
+    page.context.close()
+
+
+def test_every_nir_and_phone_error_is_shown_and_nothing_is_stored(browser, live):
+    site_id, _ = chaumont(live)
+    code = PresenceCodes(live.app.config["SECRET_KEY"]).issue(site_id, now=utcnow())
+    phone = new_page(browser, phone=True)
+    phone.goto(f"{live.url}/k/chaumont/{code}")
+    phone.goto(f"{live.url}/k/chaumont?rdv=oui")
+    before = table_counts(live.db)
+    cases = [("nir", nir, "", message) for nir, message in NIR_ERRORS.items()]
+    cases += [("phone", make_nir(1), tel, message) for tel, message in PHONE_ERRORS.items()]
+    for field, nir, tel, message in cases:
+        phone.fill("#nir", nir)
+        phone.fill("#phone", tel)
+        phone.click("text=Prendre mon ticket")
+        phone.wait_for_selector(f"#{field}-error")
+        assert phone.text_content(f"#{field}-error").strip() == message
+        assert phone.get_attribute(f"#{field}", "aria-invalid") == "true"
+    assert axe_violations(phone) == []
+    assert table_counts(live.db) == before
+    phone.context.close()
+
+
+def test_arabic_check_in_is_right_to_left_and_accessible(browser, live):
+    site_id, _ = chaumont(live)
+    code = PresenceCodes(live.app.config["SECRET_KEY"]).issue(site_id, now=utcnow())
+    phone = new_page(browser, phone=True)
+    phone.goto(f"{live.url}/k/chaumont/{code}")
+    phone.click("text=العربية")
+    assert phone.get_attribute("html", "dir") == "rtl"
+    assert phone.url == f"{live.url}/k/chaumont"
+    assert axe_violations(phone) == []
+    phone.context.close()

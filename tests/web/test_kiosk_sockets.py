@@ -1,0 +1,104 @@
+"""The ticket page's live channel, with real Socket.IO clients against a real server."""
+from __future__ import annotations
+
+import queue
+import re
+
+import pytest
+import requests
+import socketio
+from sqlmodel import select
+
+from accueil import tickets
+from accueil.checkin import check_in
+from accueil.clock import utcnow
+from accueil.models import Desk, Site
+from tests.live import start_live_server
+from tests.conftest import make_nir
+
+WAIT = 10  # seconds: a bound on a failure, never a measured time
+
+
+@pytest.fixture
+def live(tmp_path):
+    server = start_live_server(tmp_path / "instance")
+    yield server
+    server.stop()
+
+
+def issue(live, i, slug="chaumont"):
+    with live.db.write_session() as s:
+        site = s.exec(select(Site).where(Site.slug == slug)).one()
+        t = check_in(s, live.vault, site_id=site.id, has_appointment=False, nir=make_nir(i), now=utcnow()).ticket
+        s.commit()
+    return t
+
+
+def zone_desk(live, slug="chaumont"):
+    with live.db.session() as s:
+        site = s.exec(select(Site).where(Site.slug == slug)).one()
+        return site.id, s.exec(select(Desk).where(Desk.site_id == site.id, Desk.name == "Espace numérique")).one().id
+
+
+class Phone:
+    def __init__(self, live, public_id):
+        self.received: queue.Queue = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("snapshot", lambda data: self.received.put(("snapshot", data)), namespace="/ticket")
+        self.client.on("event", lambda data: self.received.put(("event", data)), namespace="/ticket")
+        self.client.connect(live.url, namespaces=["/ticket"], auth={"ticket": public_id},
+                            transports=["websocket"], wait_timeout=WAIT)
+
+    def next(self):
+        return self.received.get(timeout=WAIT)
+
+    def close(self):
+        self.client.disconnect()
+
+
+def test_a_phone_gets_its_snapshot_then_live_positions_and_its_turn(live):
+    first, mine = issue(live, 1), issue(live, 2)
+    phone = Phone(live, mine.public_id)
+    try:
+        kind, snap = phone.next()
+        assert kind == "snapshot" and snap["code"] == mine.code and snap["ahead"] == 1
+        site_id, desk_id = zone_desk(live)
+        with live.db.write_session() as s:
+            assert tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow()).id == first.id
+            s.commit()
+        kind, update = phone.next()
+        assert kind == "event" and update["v"] == snap["v"] + 1 and update["ahead"] == 0
+        issue(live, 3, slug="saint-dizier")  # another site's event: not for this phone
+        issue(live, 4)  # a newcomer behind: versions stay contiguous, position unchanged
+        kind, update = phone.next()
+        assert update["v"] == snap["v"] + 2 and update["ahead"] == 0 and update["status"] == "waiting"
+        with live.db.write_session() as s:
+            called = tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow())
+            s.commit()
+        assert called.id == mine.id
+        kind, update = phone.next()
+        assert update["v"] == snap["v"] + 3 and update["status"] == "called"
+        assert update["desk"] == "Espace numérique" and update["kind"] == "called"
+        text = repr(update)
+        assert make_nir(2) not in text and mine.public_id not in text
+        # a resync request answers with a fresh snapshot at the same version
+        again = phone.client.call("snapshot", None, namespace="/ticket", timeout=WAIT)
+        assert again["v"] == update["v"] and again["status"] == "called"
+    finally:
+        phone.close()
+
+
+@pytest.mark.parametrize("auth", [{}, {"ticket": "x" * 32}, {"ticket": None}, {"ticket": "<script>"}])
+def test_a_connection_without_a_real_ticket_is_refused(live, auth):
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(live.url, namespaces=["/ticket"], auth=auth, transports=["websocket"], wait_timeout=WAIT)
+    client.disconnect()
+
+
+def test_the_ticket_page_is_served_live(live):
+    t = issue(live, 5)
+    page = requests.get(f"{live.url}/ticket/{t.public_id}", timeout=WAIT)
+    assert page.status_code == 200 and "/ticket" not in re.findall(r'<script src="([^"]+)"', page.text)[0]
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "ticket.js" in page.text and "socket.io.min.js" in page.text
