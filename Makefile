@@ -39,7 +39,9 @@ test: setup-test
 	$(BIN)/python -m pytest
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/core_throughput.py
+	$(BIN)/python bench/fanout.py
 
 translations: $(VENV)/.installed
 	PYBABEL=$(BIN)/pybabel scripts/translations.sh update

@@ -227,6 +227,10 @@ def urls(base: str | None):
                 login, password = f"{role}.{site.slug}", demo_password(site.slug, role)
                 if s.exec(select(Agent).where(Agent.login == login)).first() and authenticate(s, login, password):
                     logins.append((login, password))
+    if sites:
+        click.echo("La borne et l'écran de salle d'attente ne s'affichent que sur un appareil installé :")
+        click.echo(f"  {Path(sys.argv[0]).name} device enroll --site {sites[0].slug} --kind kiosk   "
+                   "(ou --kind display), puis ouvrez le lien affiché sur l'appareil.")
     if logins:
         click.echo("Comptes de démonstration :")
         for login, password in logins:

@@ -236,6 +236,15 @@ class SurveyAnswer(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=1000)
 
 
+class ConsoleAction(SQLModel, table=True):
+    """An agent's console action already done: a repeated key (double press, resend) does nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    at: datetime = _instant(nullable=False)
+
+
 class ApiToken(SQLModel, table=True):
     """A token of an integration (booking system, statistics), scoped to one site; only its hash is kept."""
 

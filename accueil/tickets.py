@@ -40,8 +40,6 @@ def call_order(rule: str) -> tuple:
     return (prio, due, queued, tid)
 
 
-CALL_ORDER = call_order(APPOINTMENT_TIME_FIRST)  # TEMP: until accueil/console.py uses call_order(rule)
-
 
 _MAX_CLAIM_TRIES = 50
 

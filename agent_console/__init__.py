@@ -2,8 +2,12 @@
 from flask import Flask
 from flask_socketio import SocketIO
 
+from agent_console import auth, sockets
 from agent_console.views import bp
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
+    auth.init_app(app)
     app.register_blueprint(bp)
+    sockets.init_app(app, socketio)
+    app.config.setdefault("SCREEN_URLS", []).append(("Console agents", "/agent/"))

@@ -1,5 +1,478 @@
-"""Agent console pages."""
-from flask import Blueprint
+"""Agent console pages and actions.
+
+Pages are plain HTML that works without JavaScript; console.js turns the action forms
+into fetch() calls (JSON answers) and swaps the live regions on each snapshot. Every
+action is a POST with its CSRF token and an idempotency key: a double press does one
+thing. Everything is scoped to the signed-in agent's site.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import (Blueprint, abort, current_app, flash, get_flashed_messages, jsonify, redirect, render_template,
+                   request, session, url_for)
+from flask_babel import format_time, gettext
+from flask_login import current_user, login_required, login_user, logout_user
+
+from accueil import desks as desk_rules
+from accueil import needs, tickets
+from accueil.agents import authenticate
+from accueil.checkin import check_in
+from accueil.clock import utcnow
+from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
+from accueil.devices import KINDS, create_enrolment, revoke
+from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.models import Queue, Ticket
+from accueil.reveal import reveal_nir
+from agent_console import auth, sockets
+from web.context import database, vault
+from web.i18n import error_text
+from web.security import error_page, limiter
 
 bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
                static_url_path="/static/agent")
+
+
+def _(text: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown (gettext(text, ...))."""
+    return text
+
+
+ACTIONS = {
+    "recall": (tickets.recall, _("Le ticket %(ticket)s est rappelé.")),
+    "start": (tickets.start, _("Le ticket %(ticket)s est reçu.")),
+    "finish": (tickets.finish, _("Le ticket %(ticket)s est terminé.")),
+    "no-show": (tickets.no_show, _("Le ticket %(ticket)s est noté absent.")),
+    "cancel": (tickets.cancel, _("Le ticket %(ticket)s est annulé.")),
+}
+
+ACTION_LIMIT = "120 per minute"
+
+
+def _agent_key() -> str:
+    return f"agent:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or "?"
+
+
+def _login_key() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()[:60]
+
+
+@bp.before_request
+def _idle():
+    if request.endpoint in ("agent.login", "agent.static"):
+        return None
+    return auth.check_idle()
+
+
+@bp.app_context_processor
+def _helpers():
+    # App-wide on purpose: socket snapshots render these templates outside the blueprint.
+    return {"action_key": lambda: secrets.token_urlsafe(18), "STATE_LABELS": desk_rules.STATE_LABELS,
+            "NEED_LABELS": needs.NEED_LABELS, "INTERPRETER_LANGUAGES": needs.INTERPRETER_LANGUAGES}
+
+
+@bp.app_template_filter("local_time")
+def _local_time(moment) -> str:
+    return format_time(moment, "HH:mm") if moment else ""
+
+
+# Messages of the domain modules this console brought (accueil/desks.py, console.py, reveal.py),
+# marked here too so that the console's own catalogue translates them.
+_("fermé")
+_("libre")
+_("appel en cours")
+_("reçoit un visiteur")
+_("en pause")
+_("%(agent)s travaille déjà à ce bureau : %(desk)s. Confirmez pour le prendre.")
+_("Choisissez d'abord votre bureau.")
+_("Votre bureau est en pause. Reprenez pour appeler.")
+_("Ce ticket n'a pas de numéro de sécurité sociale.")
+_("Ce compte n'existe pas.")
+_("Le ticket %(ticket)s est déjà à ce bureau.")
+_("Cet appareil n'existe pas.")
+_("Langue des signes (LSF)")
+_("Interprète")
+_("Mobilité réduite")
+_("Besoin inconnu.")
+_("Cette langue n'est pas proposée.")
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def done(message: str, status: int = 200, **extra):
+    """Answer an action: JSON for the console's fetch(), else a message and back to the console."""
+    if auth.wants_json():
+        return jsonify(ok=200 <= status < 300, message=message, **extra), status
+    flash(message, "ok" if status < 300 else "error")
+    return redirect(url_for("agent.console"), code=303)
+
+
+def fail(err: DomainError):
+    status = 404 if isinstance(err, NotFound) else 400 if isinstance(err, InvalidInput) else 409
+    extra = {"confirm": True} if isinstance(err, desk_rules.DeskInUse) else {}
+    return done(error_text(err), status, code=err.code, **extra)
+
+
+def _int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _require_supervisor():
+    if not current_user.supervisor:
+        if auth.wants_json():
+            return jsonify(ok=False, message=gettext("Cette action est réservée aux superviseurs.")), 403
+        return error_page(403, gettext("Cette page est réservée aux superviseurs."))
+    return None
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("5 per minute", key_func=_login_key, methods=["POST"])
+def login():
+    expired_before = session.pop("agent_expired", False)
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("agent.console"), code=303)
+    error = None
+    if request.method == "POST":
+        with database().session() as s:
+            agent = authenticate(s, request.form.get("login", "")[:60], request.form.get("password", "")[:200])
+        if agent is not None:
+            user = auth.load(agent.id)
+            session.clear()  # a new session at login: nothing carried over from before
+            login_user(user)
+            auth.touch()
+            return redirect(url_for("agent.console"), code=303)
+        error = gettext("Identifiant ou mot de passe incorrect.")
+    return render_template("agent_console/login.html", error=error, expired=expired_before,
+                           idle_minutes=current_app.config["AGENT_IDLE_MINUTES"]), 401 if error else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    agent_id, site_id = current_user.id, current_user.site_id
+    with database().write_session() as s:
+        desk_rules.release_all(s, agent_id=agent_id)
+        s.commit()
+    sockets.disconnect_agent(agent_id)
+    sockets.refresh_site(site_id)
+    logout_user()
+    session.clear()
+    flash(gettext("Vous êtes déconnecté."), "ok")
+    return redirect(url_for("agent.login"), code=303)
+
+
+# --- the console -----------------------------------------------------------------------------
+
+
+def _view():
+    with database().session() as s:
+        return view(s, vault(), site_id=current_user.site_id, agent_id=current_user.id, now=utcnow())
+
+
+@bp.get("/")
+@login_required
+def console():
+    c = _view()
+    config = {
+        "namespace": sockets.NAMESPACE,
+        "idleSeconds": auth.idle_seconds(),
+        "loginUrl": url_for("agent.login"),
+        "text": {
+            "offline": gettext("Connexion perdue. Reconnexion en cours…"),
+            "online": gettext("Connecté. Les listes sont à jour."),
+            "failed": gettext("L'action n'a pas abouti. Vérifiez la connexion et recommencez."),
+            "deskTaken": gettext("Un autre agent a pris votre bureau."),
+            "pending": gettext("Envoi en cours…"),
+        },
+    }
+    return render_template("agent_console/console.html", c=c, config=config,
+                           messages=get_flashed_messages(with_categories=True))
+
+
+@bp.get("/snapshot")
+@login_required
+def snapshot():
+    """The live regions over HTTP (a fallback, and what the socket snapshot carries)."""
+    return jsonify(sockets.console_snapshot())
+
+
+# --- desks -----------------------------------------------------------------------------------
+
+
+@bp.post("/desk")
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+def take_desk():
+    desk_id = _int("desk_id")
+    confirm = request.form.get("confirm") == "1"
+    try:
+        with database().write_session() as s:
+            taken = desk_rules.take(s, site_id=current_user.site_id, desk_id=desk_id or 0, agent_id=current_user.id,
+                                    confirm=confirm, now=utcnow())
+            name = taken.desk.name
+            s.commit()
+    except DomainError as err:
+        return fail(err)
+    if taken.previous_agent_id is not None:
+        sockets.tell_agent(taken.previous_agent_id, "desk_taken",
+                           {"message": gettext("%(agent)s a pris votre bureau (%(desk)s). Choisissez un autre bureau.",
+                                               agent=current_user.login, desk=name)})
+    sockets.refresh_site(current_user.site_id)
+    return done(gettext("Votre bureau : %(desk)s.", desk=name))
+
+
+def _desk_action(fn, message: str):
+    try:
+        with database().write_session() as s:
+            desk = desk_rules.held_by(s, current_user.id)
+            if desk is None:
+                raise desk_rules.NotYourDesk()
+            fn(s, site_id=current_user.site_id, desk_id=desk.id, agent_id=current_user.id, now=utcnow())
+            name = desk.name
+            s.commit()
+    except DomainError as err:
+        return fail(err)
+    sockets.refresh_site(current_user.site_id)
+    return done(message % {"desk": name})
+
+
+@bp.post("/desk/release")
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+def release_desk():
+    return _desk_action(desk_rules.release, gettext("Vous avez quitté ce bureau : %(desk)s."))
+
+
+@bp.post("/desk/pause")
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+def pause_desk():
+    return _desk_action(desk_rules.pause, gettext("En pause : %(desk)s."))
+
+
+@bp.post("/desk/resume")
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+def resume_desk():
+    return _desk_action(desk_rules.resume, gettext("Les appels reprennent : %(desk)s."))
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+def _duplicate():
+    return done(gettext("C'est déjà fait."), duplicate=True)
+
+
+@bp.post("/call-next")
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+def call_next():
+    now = utcnow()
+    try:
+        with database().write_session() as s:
+            if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=now):
+                return _duplicate()
+            desk = desk_rules.held_by(s, current_user.id)
+            desk = desk_rules.require_caller(s, site_id=current_user.site_id, desk_id=desk.id if desk else None,
+                                             agent_id=current_user.id)
+            ticket = tickets.call_next(s, site_id=current_user.site_id, desk_id=desk.id, agent_id=current_user.id,
+                                       now=now)
+            code, name = ticket.code, desk.name
+            s.commit()
+    except DomainError as err:
+        return fail(err)
+    return done(gettext("Le ticket %(ticket)s est appelé. Bureau : %(desk)s.", ticket=code, desk=name), ticket=code)
+
+
+@bp.post("/tickets/<int:ticket_id>/<action>")
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+def ticket_action(ticket_id: int, action: str):
+    if action not in (*ACTIONS, "call", "transfer"):
+        abort(404)
+    now = utcnow()
+    site_id = current_user.site_id
+    try:
+        with database().write_session() as s:
+            if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=now):
+                return _duplicate()
+            ticket = tickets.get_ticket(s, site_id, ticket_id)
+            desk = desk_rules.held_by(s, current_user.id)
+            if action == "call":
+                desk = desk_rules.require_caller(s, site_id=site_id, desk_id=desk.id if desk else None,
+                                                 agent_id=current_user.id)
+                ticket = tickets.call_ticket(s, site_id=site_id, ticket_id=ticket.id, desk_id=desk.id,
+                                             agent_id=current_user.id, now=now)
+                message = gettext("Le ticket %(ticket)s est appelé. Bureau : %(desk)s.", ticket=ticket.code, desk=desk.name)
+            else:
+                check_may_act(ticket, desk=desk, supervisor=current_user.supervisor)
+                desk_id = desk.id if desk is not None and ticket.desk_id in (None, desk.id) else None
+                if action == "transfer":
+                    message = _transfer(s, ticket, desk_id, now)
+                else:
+                    fn, text = ACTIONS[action]
+                    ticket = fn(s, site_id=site_id, ticket_id=ticket.id, desk_id=desk_id, agent_id=current_user.id,
+                                now=now)
+                    message = gettext(text, ticket=ticket.code)
+            s.commit()
+    except DomainError as err:
+        return fail(err)
+    return done(message)
+
+
+def _transfer(s, ticket: Ticket, desk_id: int | None, now) -> str:
+    target = request.form.get("target", "")
+    kind, _sep, raw = target.partition(":")
+    target_id = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    if kind == "queue":
+        moved = tickets.transfer(s, site_id=current_user.site_id, ticket_id=ticket.id, queue_id=target_id,
+                                 desk_id=desk_id, agent_id=current_user.id, now=now)
+        return gettext("Le ticket %(ticket)s attend maintenant dans une autre file.", ticket=moved.code)
+    if kind == "desk":
+        moved = send_to_desk(s, site_id=current_user.site_id, ticket_id=ticket.id, target_desk_id=target_id,
+                             desk_id=desk_id, agent_id=current_user.id, now=now)
+        return gettext("Le ticket %(ticket)s est envoyé à un autre bureau.", ticket=moved.code)
+    raise InvalidInput(_("Choisissez une file ou un bureau."), field="target")
+
+
+@bp.post("/tickets/<int:ticket_id>/reveal")
+@login_required
+@limiter.limit("30 per minute", key_func=_agent_key)
+def reveal(ticket_id: int):
+    try:
+        with database().write_session() as s:
+            nir = reveal_nir(s, vault(), site_id=current_user.site_id, ticket_id=ticket_id,
+                             agent_id=current_user.id, now=utcnow())
+            code = s.get(Ticket, ticket_id).code
+            s.commit()
+    except DomainError as err:
+        return fail(err)
+    if auth.wants_json():
+        return jsonify(ok=True, ticket=ticket_id, nir=nir,
+                       message=gettext("Numéro du ticket %(ticket)s affiché.", ticket=code))
+    return render_template("agent_console/reveal.html", nir=nir, code=code)
+
+
+# --- assisted registration -------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ACTION_LIMIT, key_func=_agent_key, methods=["POST"])
+def register():
+    form = {"nir": "", "phone": "", "appointment": "", "no_nir": False, "priority": False, "needs": [],
+            "interpreter_language": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {
+            "nir": request.form.get("nir", "")[:40],
+            "phone": request.form.get("phone", "")[:40],
+            "appointment": request.form.get("appointment", ""),
+            "no_nir": request.form.get("no_nir") == "1",
+            "priority": request.form.get("priority") == "1",
+            "needs": request.form.getlist("needs")[:5],
+            "interpreter_language": request.form.get("interpreter_language", "")[:8],
+        }
+        if form["appointment"] not in ("yes", "no"):
+            errors["appointment"] = gettext("Dites si la personne a un rendez-vous.")
+        if not form["no_nir"] and not form["nir"].strip():
+            errors["nir"] = gettext("Écrivez le numéro de sécurité sociale, ou cochez « Sans numéro ».")
+        if not errors:
+            try:
+                with database().write_session() as s:
+                    if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=utcnow()):
+                        return redirect(url_for("agent.console"), code=303)
+                    result = check_in(s, vault(), site_id=current_user.site_id,
+                                      has_appointment=form["appointment"] == "yes",
+                                      nir=None if form["no_nir"] else form["nir"],
+                                      phone=form["phone"].strip() or None, channel="assisted",
+                                      priority=1 if form["priority"] else 0, needs=form["needs"],
+                                      interpreter_language=form["interpreter_language"] or None, now=utcnow())
+                    ticket_id, created = result.ticket.id, result.created
+                    s.commit()
+            except InvalidInput as err:
+                errors[err.field if err.field in ("nir", "phone", "needs") else "form"] = error_text(err)
+            except DomainError as err:
+                errors["form"] = error_text(err)
+            else:
+                if not created:
+                    flash(gettext("Cette personne avait déjà un ticket aujourd'hui : le voici."), "ok")
+                return redirect(url_for("agent.registered", ticket_id=ticket_id), code=303)
+    return render_template("agent_console/register.html", form=form, errors=errors), 400 if errors else 200
+
+
+@bp.get("/register/<int:ticket_id>")
+@login_required
+def registered(ticket_id: int):
+    with database().session() as s:
+        try:
+            ticket = tickets.get_ticket(s, current_user.site_id, ticket_id)
+        except DomainError as err:
+            return error_page(404, error_text(err))
+        queue_name = s.get(Queue, ticket.queue_id).name
+    return render_template("agent_console/registered.html", ticket=ticket, queue_name=queue_name,
+                           messages=get_flashed_messages(with_categories=True))
+
+
+# --- devices (supervisors) -------------------------------------------------------------------
+
+
+def _devices_page(link: str | None = None, status: int = 200, error: str | None = None):
+    with database().session() as s:
+        devices = site_devices(s, current_user.site_id)
+    return render_template("agent_console/devices.html", devices=devices, link=link, error=error,
+                           messages=get_flashed_messages(with_categories=True)), status
+
+
+@bp.get("/devices")
+@login_required
+def devices():
+    return _require_supervisor() or _devices_page()
+
+
+@bp.post("/devices")
+@login_required
+@limiter.limit("30 per minute", key_func=_agent_key)
+def enrol_device():
+    refused = _require_supervisor()
+    if refused:
+        return refused
+    kind = request.form.get("kind", "")
+    if kind not in KINDS:
+        return _devices_page(status=400, error=gettext("Choisissez une borne ou un écran."))
+    with database().write_session() as s:
+        if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=utcnow()):
+            return redirect(url_for("agent.devices"), code=303)
+        _device, token = create_enrolment(s, site_id=current_user.site_id, kind=kind,
+                                          label=request.form.get("label", "").strip()[:80], now=utcnow())
+        s.commit()
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return _devices_page(link=base + url_for("devices.enrol", token=token))
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+@login_required
+@limiter.limit("30 per minute", key_func=_agent_key)
+def revoke_device(device_id: int):
+    refused = _require_supervisor()
+    if refused:
+        return refused
+    try:
+        with database().write_session() as s:
+            device = site_device(s, current_user.site_id, device_id)
+            revoke(s, device.id, now=utcnow())
+            s.commit()
+    except DomainError as err:
+        if auth.wants_json():
+            return fail(err)
+        return error_page(404, error_text(err))
+    flash(gettext("L'appareil est révoqué : il ne fonctionne plus."), "ok")
+    return redirect(url_for("agent.devices"), code=303)
+

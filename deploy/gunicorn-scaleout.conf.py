@@ -7,6 +7,8 @@ the worker must patch the standard library before the app is imported.
 """
 import os
 
+from web.logs import gunicorn_logconfig
+
 port = os.environ.get("PORT", "8001")
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{port}"
 worker_class = "gevent"
@@ -20,12 +22,4 @@ control_socket = os.environ.get("ACCUEIL_CONTROL_SOCKET", f"/run/accueil/gunicor
 accesslog = None  # would record ticket links (secrets)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"personal_data": {"()": "web.logs.PersonalDataFilter"}},
-    "formatters": {"json": {"()": "web.logs.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["personal_data"]}},
-    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
-    "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False}},
-}
+logconfig_dict = gunicorn_logconfig(loglevel)

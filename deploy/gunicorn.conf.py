@@ -6,6 +6,8 @@ HTTP. Never more than one worker per gunicorn: Socket.IO sessions live in the pr
 """
 import os
 
+from web.logs import gunicorn_logconfig
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = 1
@@ -18,12 +20,4 @@ control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"personal_data": {"()": "web.logs.PersonalDataFilter"}},
-    "formatters": {"json": {"()": "web.logs.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["personal_data"]}},
-    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
-    "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False}},
-}
+logconfig_dict = gunicorn_logconfig(loglevel)

@@ -2,9 +2,11 @@
 from flask import Flask
 from flask_socketio import SocketIO
 
+from display import sockets
 from display.views import bp
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
+    sockets.init_app(app, socketio)
     app.config.setdefault("SCREEN_URLS", []).append(("Salle d'attente", "/display/{site}"))

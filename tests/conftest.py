@@ -86,3 +86,29 @@ def table_counts(db: Database) -> dict[str, int]:
     """Return the row count of every table (to assert that nothing was written)."""
     with db.session() as s:
         return {t: s.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in SQLModel.metadata.tables}
+
+
+def act(db: Database, fn, **kw):
+    """Run one domain operation in its own committed write session (now defaults to NOW)."""
+    kw.setdefault("now", NOW)
+    with db.write_session() as s:
+        result = fn(s, **kw)
+        s.commit()
+    return result
+
+
+def issue(db: Database, vault: Vault, office: Office, i: int, *, appointment_at=None, has_appointment=False,
+          priority: int = 0, now=NOW):
+    """Check in person *i* (with today's appointment at *appointment_at*, if given) and return the ticket."""
+    from accueil.checkin import check_in
+    from accueil.models import Appointment
+
+    with db.write_session() as s:
+        if appointment_at is not None:
+            s.add(Appointment(site_id=office.site_id, service_day=appointment_at.date(), at=appointment_at,
+                              nir_hash=vault.hash_nir(make_nir(i))))
+            s.flush()
+        t = check_in(s, vault, site_id=office.site_id, has_appointment=has_appointment or appointment_at is not None,
+                     nir=make_nir(i), priority=priority, now=now).ticket
+        s.commit()
+    return t

@@ -49,3 +49,16 @@ def install(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def gunicorn_logconfig(level: str) -> dict:
+    """Return gunicorn's ``logconfig_dict``: JSON lines on stderr, scrubbed."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"personal_data": {"()": "web.logs.PersonalDataFilter"}},
+        "formatters": {"json": {"()": "web.logs.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["personal_data"]}},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {"gunicorn.error": {"level": level.upper(), "handlers": ["stderr"], "propagate": False}},
+    }

@@ -10,27 +10,11 @@ from accueil.errors import (AlreadyTaken, DeskBusy, DomainError, InvalidInput, I
                             NotFound, ZoneFull)
 from accueil.lifecycle import TRANSITIONS
 from accueil.models import Appointment, Ticket
-from tests.conftest import NOW, Office, make_nir, table_counts
+from tests.conftest import issue, act, NOW, Office, make_nir, table_counts
 
 
-def issue(db, vault, office, i, *, appointment_at=None, priority=0, now=NOW):
-    with db.write_session() as s:
-        if appointment_at is not None:
-            s.add(Appointment(site_id=office.site_id, service_day=date(2026, 11, 26), at=appointment_at,
-                              nir_hash=vault.hash_nir(make_nir(i))))
-            s.flush()
-        t = check_in(s, vault, site_id=office.site_id, has_appointment=appointment_at is not None,
-                     nir=make_nir(i), priority=priority, now=now).ticket
-        s.commit()
-    return t
 
 
-def act(db, fn, **kw):
-    kw.setdefault("now", NOW)
-    with db.write_session() as s:
-        result = fn(s, **kw)
-        s.commit()
-    return result
 
 
 def serve(db, office, ticket_id, desk):

@@ -8,27 +8,11 @@ from accueil import tickets, waiting
 from accueil.checkin import check_in
 from accueil.models import Appointment, Desk, Site, Ticket
 from accueil.waiting import Estimate, estimate
-from tests.conftest import NOW, make_nir
+from tests.conftest import issue, act, NOW, make_nir
 
 
-def issue(db, vault, office, i, *, appointment_at=None, has_appointment=False, priority=0, now=NOW):
-    with db.write_session() as s:
-        if appointment_at is not None:
-            s.add(Appointment(site_id=office.site_id, service_day=date(2026, 11, 26), at=appointment_at,
-                              nir_hash=vault.hash_nir(make_nir(i))))
-            s.flush()
-        t = check_in(s, vault, site_id=office.site_id, has_appointment=has_appointment or appointment_at is not None,
-                     nir=make_nir(i), priority=priority, now=now).ticket
-        s.commit()
-    return t
 
 
-def act(db, fn, **kw):
-    kw.setdefault("now", NOW)
-    with db.write_session() as s:
-        result = fn(s, **kw)
-        s.commit()
-    return result
 
 
 def positions(db, ids):

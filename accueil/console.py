@@ -1,0 +1,220 @@
+"""What an agent's console sees and may do: the site's queues, the tickets in hand, the desks.
+
+Personal data only ever leaves here masked (mask_nir, mask_phone); revealing a NIR is
+accueil.reveal's job. Everything is scoped to one site: another site's tickets, desks
+and devices do not exist for its agents.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from accueil import desks as desk_rules
+from accueil.clock import as_utc, service_day
+from accueil.errors import InvalidInput, NotFound
+from accueil.i18n import N_
+from accueil.identity import Vault, mask_nir, mask_phone
+from accueil.lifecycle import CALLED, SERVING, WAITING
+from accueil.needs import codes as need_codes
+from accueil.models import SUPERVISOR, Agent, Appointment, ConsoleAction, Desk, Device, Queue, Site, Ticket
+from accueil.tickets import call_order
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+KEEP_KEYS = timedelta(days=1)
+
+
+@dataclass
+class TicketView:
+    id: int
+    code: str
+    status: str
+    queue_id: int
+    queue_letter: str
+    arrived: str  # local HH:MM
+    arrived_at: datetime
+    waited_minutes: int
+    appointment_time: str | None
+    appointment_kind: str | None
+    appointment_not_found: bool
+    needs_identification: bool
+    priority: bool
+    assisted: bool
+    nir_masked: str | None
+    phone_masked: str | None
+    desk_id: int | None
+    desk_name: str | None
+    recalls: int
+    arrival_flag: str | None = None
+    needs: tuple[str, ...] = ()
+    """accueil.needs codes (lsf, interpreter, mobility)."""
+    interpreter_language: str | None = None
+    """« early » or « late » against the appointment's check-in window, when the model has it."""
+
+
+@dataclass
+class QueueView:
+    id: int
+    letter: str
+    name: str
+    kind: str
+    seats: int | None
+    waiting: list[TicketView] = field(default_factory=list)
+
+
+@dataclass
+class ConsoleView:
+    version: int
+    site_id: int
+    site_name: str
+    now: datetime
+    queues: list[QueueView]
+    in_progress: list[TicketView]
+    in_hand: list[TicketView]
+    desk: Desk | None
+    desks: list[desk_rules.DeskState]
+    supervisor: bool
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return as_utc(moment).astimezone(tz).strftime("%H:%M") if moment else None
+
+
+def _safe_mask(vault: Vault, blob: bytes | None, mask) -> str | None:
+    if blob is None:
+        return None
+    try:
+        return mask(vault.decrypt(blob))
+    except ValueError:  # a key change or damaged value: show nothing rather than fail the console
+        return None
+
+
+def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: datetime) -> ConsoleView:
+    """Return the console's picture of the site now; read it in one transaction (its version)."""
+    now = as_utc(now)
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(N_("Ce site n'existe pas."))
+    version = site.version
+    agent = session.get(Agent, agent_id)
+    tz = ZoneInfo(site.timezone)
+    day = service_day(now, site.timezone)
+    queues = session.exec(select(Queue).where(Queue.site_id == site_id, Queue.active == True).order_by(Queue.letter.desc())).all()  # noqa: E712
+    by_id = {q.id: QueueView(q.id, q.letter, q.name, q.kind, q.seats) for q in queues}
+    desk_names = dict(session.exec(select(Desk.id, Desk.name).where(Desk.site_id == site_id)).all())
+    rows = session.exec(
+        select(Ticket, Appointment)
+        .join(Appointment, Appointment.id == Ticket.appointment_id, isouter=True)
+        .where(Ticket.site_id == site_id, Ticket.service_day == day,
+               col(Ticket.status).in_((WAITING, CALLED, SERVING)))
+        .order_by(*call_order(site.priority_rule))
+    ).all()
+    my_desk = desk_rules.held_by(session, agent_id)
+    in_progress, in_hand = [], []
+    for ticket, appointment in rows:
+        tv = TicketView(
+            id=ticket.id, code=ticket.code, status=ticket.status, queue_id=ticket.queue_id,
+            queue_letter=ticket.letter, arrived=_local(ticket.arrived_at, tz), arrived_at=ticket.arrived_at,
+            waited_minutes=max(0, int((now - ticket.arrived_at).total_seconds() // 60)),
+            appointment_time=_local(appointment.at, tz) if appointment else None,
+            appointment_kind=appointment.kind if appointment else None,
+            appointment_not_found=ticket.appointment_not_found,
+            needs_identification=ticket.needs_identification,
+            priority=ticket.priority > 0, assisted=ticket.channel == "assisted",
+            nir_masked=_safe_mask(vault, ticket.nir_enc, mask_nir),
+            phone_masked=_safe_mask(vault, ticket.phone_enc, mask_phone),
+            desk_id=ticket.desk_id, desk_name=desk_names.get(ticket.desk_id), recalls=ticket.recalls,
+            arrival_flag=getattr(ticket, "arrival_flag", None),
+            needs=tuple(need_codes(ticket.needs or 0)), interpreter_language=ticket.interpreter_language,
+        )
+        if ticket.status == WAITING:
+            if ticket.queue_id in by_id:
+                by_id[ticket.queue_id].waiting.append(tv)
+        else:
+            in_progress.append(tv)
+            if my_desk is not None and ticket.desk_id == my_desk.id:
+                in_hand.append(tv)
+    return ConsoleView(
+        version=version, site_id=site.id, site_name=site.name, now=now, queues=list(by_id.values()),
+        in_progress=in_progress, in_hand=in_hand, desk=my_desk, desks=desk_rules.states(session, site_id=site_id),
+        supervisor=agent is not None and agent.role == SUPERVISOR,
+    )
+
+
+def claim_action(session: Session, *, key: str | None, agent_id: int, now: datetime) -> bool:
+    """Record the action key; False if it was already done (a double press or a resend).
+
+    The row is written in the action's own transaction: an action that fails rolls its
+    key back, so pressing again really tries again.
+    """
+    if key is None or key == "":
+        return True
+    if not _KEY_RE.match(key):
+        raise InvalidInput(N_("La demande n'est pas valide."), field="key")
+    now = as_utc(now)
+    session.execute(delete(ConsoleAction).where(ConsoleAction.agent_id == agent_id,
+                                                ConsoleAction.at < now - KEEP_KEYS))
+    try:
+        with session.begin_nested():
+            session.add(ConsoleAction(key=key, agent_id=agent_id, at=now))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def check_may_act(ticket: Ticket, *, desk: Desk | None, supervisor: bool) -> None:
+    """A ticket in hand at a desk is that desk's: others may not act on it (supervisors may)."""
+    if supervisor or ticket.status not in (CALLED, SERVING):
+        return
+    if desk is None or ticket.desk_id != desk.id:
+        raise InvalidInput(N_("Le ticket %(ticket)s est suivi par un autre bureau."), field="desk",
+                           ticket=ticket.code)
+
+
+def site_desks(session: Session, site_id: int) -> list[Desk]:
+    return list(session.exec(select(Desk).where(Desk.site_id == site_id, Desk.active == True).order_by(Desk.id)).all())  # noqa: E712
+
+
+def site_queues(session: Session, site_id: int) -> list[Queue]:
+    return list(session.exec(select(Queue).where(Queue.site_id == site_id, Queue.active == True).order_by(Queue.id)).all())  # noqa: E712
+
+
+def site_devices(session: Session, site_id: int) -> list[Device]:
+    return list(session.exec(select(Device).where(Device.site_id == site_id).order_by(Device.id)).all())
+
+
+def site_device(session: Session, site_id: int, device_id: object) -> Device:
+    """Return one device of the site, or NotFound (another site's devices do not exist here)."""
+    device = session.get(Device, device_id) if isinstance(device_id, int) and not isinstance(device_id, bool) else None
+    if device is None or device.site_id != site_id:
+        raise NotFound(N_("Cet appareil n'existe pas."))
+    return device
+
+
+def send_to_desk(session: Session, *, site_id: int, ticket_id: int, target_desk_id: int, desk_id: int | None,
+                 agent_id: int | None, now: datetime) -> Ticket:
+    """Transfer a ticket to another desk: it goes back to waiting, then is called to that desk.
+
+    Two transitions in one transaction (two events): the display announces the new desk.
+    The target desk must be free to receive (DeskBusy, ZoneFull otherwise), and nothing
+    changes if it is not.
+    """
+    from accueil import tickets
+
+    ticket = tickets.get_ticket(session, site_id, ticket_id)
+    target = session.get(Desk, target_desk_id) if isinstance(target_desk_id, int) else None
+    if target is None or target.site_id != site_id or not target.active:
+        raise NotFound(N_("Ce bureau n'existe pas."))
+    if target.id == ticket.desk_id and ticket.status in (CALLED, SERVING):
+        raise InvalidInput(N_("Le ticket %(ticket)s est déjà à ce bureau."), field="desk", ticket=ticket.code)
+    if ticket.status != WAITING:
+        tickets.transfer(session, site_id=site_id, ticket_id=ticket.id, queue_id=ticket.queue_id,
+                         desk_id=desk_id, agent_id=agent_id, now=now)
+    return tickets.call_ticket(session, site_id=site_id, ticket_id=ticket.id, desk_id=target.id,
+                               agent_id=agent_id, now=now)

@@ -1,0 +1,95 @@
+"""Agents' sessions: Flask-Login, the signed-in agent's site and role, expiry after inactivity."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, jsonify, redirect, request, session, url_for
+from flask_babel import gettext
+from flask_login import LoginManager, UserMixin, current_user, logout_user
+
+from accueil.models import SUPERVISOR, Agent, Site
+from web.context import database
+
+login_manager = LoginManager()
+SEEN = "agent_seen"
+DEFAULT_IDLE_MINUTES = 30
+
+
+@dataclass
+class ConsoleUser(UserMixin):
+    id: int
+    login: str
+    role: str
+    site_id: int
+    site_slug: str
+    site_name: str
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role == SUPERVISOR
+
+
+def load(agent_id: int) -> ConsoleUser | None:
+    with database().session() as s:
+        agent = s.get(Agent, agent_id)
+        if agent is None or not agent.active:
+            return None
+        site = s.get(Site, agent.site_id)
+        return ConsoleUser(agent.id, agent.login, agent.role, site.id, site.slug, site.name)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> ConsoleUser | None:
+    return load(int(user_id)) if user_id.isdigit() else None
+
+
+def wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch" or request.accept_mimetypes.best == "application/json"
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if wants_json():
+        return jsonify(ok=False, message=gettext("Votre session est terminée. Connectez-vous à nouveau."),
+                       login=url_for("agent.login")), 401
+    return redirect(url_for("agent.login"), code=303)
+
+
+def idle_seconds() -> int:
+    return int(current_app.config.get("AGENT_IDLE_MINUTES", DEFAULT_IDLE_MINUTES) * 60)
+
+
+def expired(sess) -> bool:
+    """True when the session saw no request for longer than the idle limit."""
+    seen = sess.get(SEEN)
+    return not isinstance(seen, (int, float)) or time.time() - seen > idle_seconds()
+
+
+def touch() -> None:
+    session[SEEN] = time.time()
+
+
+def check_idle():
+    """Before each console request: log out a session idle too long; else slide its expiry."""
+    if not current_user.is_authenticated:
+        return None
+    if expired(session):
+        logout_user()
+        session.pop(SEEN, None)
+        session["agent_expired"] = True
+        return login_manager.unauthorized()
+    touch()
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("AGENT_IDLE_MINUTES",
+                          int(os.environ.get("ACCUEIL_AGENT_IDLE_MINUTES") or DEFAULT_IDLE_MINUTES))
+    login_manager.init_app(app)
+    login_manager.login_view = "agent.login"
+    login_manager.session_protection = "basic"

@@ -1,0 +1,152 @@
+/* Agent console: live regions over Socket.IO, actions over fetch() (one at a time per form). */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("console-config").textContent);
+  var text = config.text;
+  var statusBox = document.getElementById("console-status");
+  var liveState = document.getElementById("live-state");
+  var regions = ["hand", "queues", "desks"];
+  var current = {};
+  var revealed = {};   // ticket id -> number shown on request; memory only, cleared after a minute
+  var serverOffset = 0;
+  var idleTimer = null;
+  var handle;
+
+  function say(message, kind) {
+    statusBox.textContent = "";
+    var p = document.createElement("p");
+    p.className = "message message-" + (kind || "ok");
+    p.textContent = message;
+    statusBox.appendChild(p);
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function armIdle() {
+    if (idleTimer) { clearTimeout(idleTimer); }
+    // Past the session's idle limit the server has logged us out: show the login page.
+    idleTimer = setTimeout(function () { window.location.assign(config.loginUrl); }, (config.idleSeconds + 5) * 1000);
+  }
+
+  function applyReveals() {
+    Object.keys(revealed).forEach(function (id) {
+      var el = document.getElementById("nir-" + id);
+      if (el) { el.textContent = revealed[id]; el.classList.add("nir-revealed"); }
+    });
+  }
+
+  function updateWaits() {
+    var now = Date.now() + serverOffset;
+    document.querySelectorAll("[data-arrived]").forEach(function (el) {
+      var minutes = Math.max(0, Math.floor((now - Date.parse(el.getAttribute("data-arrived"))) / 60000));
+      if (String(minutes) !== el.textContent) { el.textContent = String(minutes); }
+    });
+  }
+
+  function readServerNow() {
+    var box = document.querySelector("[data-server-now]");
+    if (box) { serverOffset = Date.parse(box.getAttribute("data-server-now")) - Date.now(); }
+  }
+
+  function swap(name, html) {
+    if (current[name] === html) { return; }
+    var region = document.getElementById("region-" + name);
+    var active = document.activeElement;
+    var focusId = active && region.contains(active) ? active.id : null;
+    var openDetails = [];
+    region.querySelectorAll("details[open] summary").forEach(function (s) {
+      var li = s.closest("[id]"); if (li) { openDetails.push(li.id + "|" + s.textContent); }
+    });
+    region.innerHTML = html;
+    current[name] = html;
+    region.querySelectorAll("details summary").forEach(function (s) {
+      var li = s.closest("[id]");
+      if (li && openDetails.indexOf(li.id + "|" + s.textContent) >= 0) { s.parentNode.open = true; }
+    });
+    if (focusId) {
+      var again = document.getElementById(focusId);
+      if (again) { again.focus(); } else { region.querySelector("h2").setAttribute("tabindex", "-1"); region.querySelector("h2").focus(); }
+    }
+  }
+
+  function applySnapshot(snapshot) {
+    if (!snapshot || !snapshot.regions) { return; }
+    regions.forEach(function (name) { swap(name, snapshot.regions[name]); });
+    document.body.setAttribute("data-version", String(snapshot.v));
+    readServerNow();
+    applyReveals();
+    updateWaits();
+  }
+
+  function setBusy(form, busy) {
+    form.querySelectorAll("button").forEach(function (b) {
+      b.disabled = busy;
+      if (busy) { b.setAttribute("aria-busy", "true"); } else { b.removeAttribute("aria-busy"); }
+    });
+    if (busy) { form.setAttribute("data-pending", "1"); } else { form.removeAttribute("data-pending"); }
+  }
+
+  function submit(form) {
+    if (form.getAttribute("data-pending")) { return; }   // already sent: a second press does nothing
+    var body = new FormData(form);
+    setBusy(form, true);
+    armIdle();
+    fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }).then(function (answer) {
+      var data = answer.data;
+      if (answer.status === 401 && data.login) { window.location.assign(data.login); return; }
+      if (data.nir && data.ticket) {
+        revealed[data.ticket] = data.nir;
+        setTimeout(function () { delete revealed[data.ticket]; handle.resync(); }, 60000);
+        applyReveals();
+      }
+      say(data.message || text.failed, data.ok ? "ok" : "error");
+    }).catch(function () {
+      say(text.failed, "error");
+    }).then(function () {
+      var key = form.querySelector("input[name=key]");
+      if (key) { key.value = newKey(); }
+      if (document.body.contains(form)) { setBusy(form, false); }
+      handle.resync();
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("js-action")) { return; }
+    event.preventDefault();
+    submit(form);
+  });
+
+  regions.forEach(function (name) { current[name] = document.getElementById("region-" + name).innerHTML; });
+  readServerNow();
+  armIdle();
+
+  handle = window.Accueil.live({
+    namespace: config.namespace,
+    onSnapshot: applySnapshot,
+    onEvent: function () { handle.resync(); },
+    onStatus: function (online) {
+      liveState.setAttribute("data-state", online ? "online" : "offline");
+      liveState.textContent = online ? text.online : text.offline;
+    }
+  });
+  handle.socket.on("refresh", function () { handle.resync(); });
+  handle.socket.on("desk_taken", function (payload) {
+    say((payload && payload.message) || text.deskTaken, "error");
+    handle.resync();
+  });
+  handle.socket.on("logout", function () { window.location.assign(config.loginUrl); });
+  handle.socket.on("connect_error", function (err) {
+    if (err && err.message === "unauthorized") { window.location.assign(config.loginUrl); }
+  });
+  setInterval(updateWaits, 20000);
+}());

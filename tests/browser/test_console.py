@@ -1,0 +1,231 @@
+"""The agent console in headless Chromium: racing calls, live lists, accessibility, keyboard, tablet layout."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from accueil.checkin import check_in
+from accueil.clock import utcnow
+from accueil.demo import demo_password
+from accueil.devices import create_enrolment
+from accueil.models import Desk, Site, Ticket
+from tests.browser.conftest import axe_violations, new_page
+from tests.conftest import make_nir
+
+TABLET = {"width": 768, "height": 1024}
+
+
+def site_id(live, slug="chaumont"):
+    with live.db.session() as s:
+        return s.exec(select(Site).where(Site.slug == slug)).one().id
+
+
+def desk_id(live, name, slug="chaumont"):
+    with live.db.session() as s:
+        return s.exec(select(Desk).where(Desk.site_id == site_id(live, slug), Desk.name == name)).one().id
+
+
+def issue(live, i, appointment=True, nir=True):
+    with live.db.write_session() as s:
+        t = check_in(s, live.vault, site_id=site_id(live), has_appointment=appointment,
+                     nir=make_nir(i) if nir else None, now=utcnow()).ticket
+        s.commit()
+    return t
+
+
+def tablet(browser):
+    return new_page(browser, viewport=TABLET, has_touch=True)
+
+
+def sign_in(page, live, login):
+    role = "superviseur" if login.startswith("superviseur") else "agent"
+    page.goto(live.url + "/agent/login")
+    page.fill("#login", login)
+    page.fill("#password", demo_password(login.split(".", 1)[1], role))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live-state[data-state=online]")
+
+
+def take_desk(page, live, name):
+    page.click(f"#take-{desk_id(live, name)}")
+    page.wait_for_selector("#call-next")
+
+
+def status(live, ticket_id):
+    with live.db.session() as s:
+        return s.get(Ticket, ticket_id)
+
+
+def waiting_room(browser, live):
+    """The waiting-room display of Chaumont, enrolled the way a supervisor does it (one-time link)."""
+    with live.db.write_session() as s:
+        _, token = create_enrolment(s, site_id=site_id(live), kind="display", now=utcnow())
+        s.commit()
+    screen = new_page(browser, viewport={"width": 1280, "height": 720})
+    screen.goto(f"{live.url}/appareil/{token}")
+    screen.click("button[type=submit]")
+    screen.wait_for_url(f"{live.url}/display/chaumont")
+    return screen
+
+
+def test_two_agents_racing_call_next_never_get_the_same_ticket_and_both_see_it_live(live, browser):
+    a, b = tablet(browser), tablet(browser)
+    screen = waiting_room(browser, live)
+    sign_in(a, live, "agent.chaumont")
+    sign_in(b, live, "superviseur.chaumont")
+    take_desk(a, live, "Bureau 1")
+    take_desk(b, live, "Bureau 2")
+    first, second = issue(live, 1), issue(live, 2)
+    for p in (a, b):  # the new tickets appear without a reload
+        p.wait_for_selector(f"#ticket-{first.id}")
+        p.wait_for_selector(f"#ticket-{second.id}")
+    # Both presses are in flight at once.
+    a.evaluate("() => document.getElementById('call-next').click()")
+    b.evaluate("() => document.getElementById('call-next').click()")
+    for p in (a, b):
+        p.wait_for_selector(f"#progress-{first.id}")
+        p.wait_for_selector(f"#progress-{second.id}")
+    rows = [status(live, first.id), status(live, second.id)]
+    assert sorted(t.desk_id for t in rows) == sorted([desk_id(live, "Bureau 1"), desk_id(live, "Bureau 2")])
+    assert all(t.status == "called" for t in rows)
+    hand_a = a.text_content(".in-hand .ticket-code")
+    hand_b = b.text_content(".in-hand .ticket-code")
+    assert {hand_a.split()[0], hand_b.split()[0]} == {first.code, second.code}
+    for p in (a, b):
+        assert p.locator(f"#ticket-{first.id}").count() == 0 and p.locator(f"#ticket-{second.id}").count() == 0
+    # The waiting room shows both calls, live too.
+    screen.wait_for_function("codes => codes.every(c => document.querySelector('.board').innerText.includes(c))",
+                             arg=[first.code, second.code])
+    for p in (a, b, screen):
+        p.context.close()
+
+
+def test_the_loser_of_a_race_for_the_last_ticket_is_told_and_gets_none(live, browser):
+    a, b = tablet(browser), tablet(browser)
+    sign_in(a, live, "agent.chaumont")
+    sign_in(b, live, "superviseur.chaumont")
+    take_desk(a, live, "Bureau 1")
+    take_desk(b, live, "Bureau 2")
+    only = issue(live, 1)
+    for p in (a, b):
+        p.wait_for_selector(f"#ticket-{only.id}")
+    a.evaluate("() => document.getElementById('call-next').click()")
+    b.evaluate("() => document.getElementById('call-next').click()")
+    for p in (a, b):
+        p.wait_for_selector(f"#progress-{only.id}")
+        p.wait_for_selector("#console-status .message")
+    messages = sorted([a.text_content("#console-status"), b.text_content("#console-status")])
+    assert messages[0] == "Le ticket %s est appelé. Bureau : %s." % (
+        only.code, "Bureau 1" if status(live, only.id).desk_id == desk_id(live, "Bureau 1") else "Bureau 2")
+    assert messages[1] == "Personne n'attend pour ce bureau."
+    assert a.locator(".in-hand .ticket").count() + b.locator(".in-hand .ticket").count() == 1
+    a.context.close()
+    b.context.close()
+
+
+def test_console_pages_have_no_serious_accessibility_violation_and_fit_a_tablet(live, browser):
+    page = tablet(browser)
+    page.goto(live.url + "/agent/login")
+    assert axe_violations(page) == []
+    sign_in(page, live, "superviseur.chaumont")
+    issue(live, 1)
+    issue(live, 2, appointment=False, nir=False)
+    take_desk(page, live, "Bureau 1")
+    page.click("#call-next")
+    page.wait_for_selector(".in-hand .ticket")
+    page.click(".in-hand details.more summary >> nth=0")  # an open confirmation too
+    checked = []
+    for url in ("/agent/", "/agent/register", "/agent/devices"):
+        if url != "/agent/":
+            page.goto(live.url + url)
+        assert axe_violations(page) == [], url
+        assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"], url
+        # A radio button or checkbox is pressed through its whole row, label included.
+        small = page.evaluate("""() => [...document.querySelectorAll('main button, main a, main summary, main input:not([type=hidden]), main select')]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.id || el.textContent.trim().slice(0, 30),
+                        (el.matches('[type=radio], [type=checkbox]') ? el.closest('.choice') : el).getBoundingClientRect()])
+            .filter(([name, r]) => r.height < 48 || r.width < 48)
+            .map(([name, r]) => name + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))""")
+        assert small == [], (url, small)
+        checked.append(url)
+    page.goto(live.url + "/agent/register")
+    page.check("#appointment-no")
+    page.check("#no_nir")
+    page.click("#register-submit")
+    page.wait_for_selector("#ticket-number")
+    assert axe_violations(page) == []
+    size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('ticket-number')).fontSize)")
+    assert size >= 96
+    page.goto(live.url + "/agent/devices")
+    page.click("#enrol-submit")
+    page.wait_for_selector("#enrol-link")
+    assert "/appareil/" in page.text_content("#enrol-link")
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def tab_to(page, element_id, limit=80):
+    """Press Tab until the element with *element_id* has the focus (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} not reachable with Tab")
+
+
+def test_keyboard_only_a_whole_call(live, browser):
+    page = tablet(browser)
+    ticket = issue(live, 1)
+    page.goto(live.url + "/agent/login")
+    tab_to(page, "login")
+    page.keyboard.type("agent.chaumont")
+    page.keyboard.press("Tab")
+    page.keyboard.type(demo_password("chaumont", "agent"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#live-state[data-state=online]")
+    tab_to(page, f"take-{desk_id(live, 'Bureau 1')}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#call-next")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    tab_to(page, "call-next")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#hand-{ticket.id}")
+    assert status(live, ticket.id).status == "called"
+    tab_to(page, f"start-{ticket.id}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#finish-{ticket.id}")
+    tab_to(page, f"finish-{ticket.id}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#hand-empty")
+    assert status(live, ticket.id).status == "done"
+    page.context.close()
+
+
+def test_a_pending_action_cannot_be_pressed_twice(live, browser):
+    page = tablet(browser)
+    sign_in(page, live, "agent.chaumont")
+    issue(live, 1, appointment=False)
+    issue(live, 2, appointment=False)
+    take_desk(page, live, "Espace numérique")  # a zone: a second call would call a second visitor
+    page.evaluate("() => { const b = document.getElementById('call-next'); b.click(); b.click(); b.click(); }")
+    page.wait_for_selector(".in-hand .ticket")
+    page.wait_for_selector("#call-next:not([disabled])")
+    with live.db.session() as s:
+        called = s.exec(select(Ticket).where(Ticket.status == "called")).all()
+    assert len(called) == 1
+
+
+def test_reveal_shows_the_number_in_full_on_request(live, browser):
+    page = tablet(browser)
+    sign_in(page, live, "agent.chaumont")
+    ticket = issue(live, 4)
+    take_desk(page, live, "Bureau 1")
+    page.click("#call-next")
+    page.wait_for_selector(f"#reveal-{ticket.id}")
+    masked = page.text_content(f"#nir-{ticket.id}")
+    assert "•" in masked
+    page.click(f"#reveal-{ticket.id}")
+    page.wait_for_function(f"() => !document.getElementById('nir-{ticket.id}').textContent.includes('•')")
+    assert page.text_content(f"#nir-{ticket.id}").replace(" ", "") == make_nir(4)
+    assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
+    page.context.close()

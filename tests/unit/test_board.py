@@ -1,0 +1,105 @@
+"""What a waiting-room display may receive (accueil.board), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from accueil import board, tickets
+from accueil.checkin import check_in
+from accueil.events import TicketEvent
+from accueil.models import Site
+from tests.conftest import NOW, make_nir
+
+CALL_KEYS = {"key", "code", "letter", "place", "kind", "at", "time"}
+
+
+def issue(db, vault, office, n, *, appointment=True, start=0):
+    with db.write_session() as s:
+        for i in range(start, start + n):
+            check_in(s, vault, site_id=office.site_id, has_appointment=appointment, nir=make_nir(i),
+                     phone="0612345678", now=NOW)
+        s.commit()
+
+
+def recorded(db):
+    events = []
+    db.bus.subscribe(events.append)
+    return events
+
+
+def test_an_empty_day_shows_no_call_and_zero_counts(database, office):
+    with database.session() as s:
+        snap = board.snapshot(s, office.site_id, now=NOW)
+    assert snap == {"v": 0, "site": "Chaumont", "tz": "Europe/Paris", "now": NOW.isoformat(), "calls": [],
+                    "waiting": [{"letter": "N", "name": "Espace numérique", "count": 0},
+                                {"letter": "R", "name": "Rendez-vous", "count": 0}]}
+
+
+def test_the_snapshot_lists_the_last_calls_newest_first_with_where_to_go(database, vault, office):
+    issue(database, vault, office, 3)
+    issue(database, vault, office, 2, appointment=False, start=10)
+    with database.write_session() as s:
+        r1 = tickets.call_next(s, site_id=office.site_id, desk_id=office.desk1, now=NOW)
+        tickets.call_next(s, site_id=office.site_id, desk_id=office.zone_desk, now=NOW + timedelta(minutes=1))
+        tickets.recall(s, site_id=office.site_id, ticket_id=r1.id, now=NOW + timedelta(minutes=2))
+        s.commit()
+    with database.session() as s:
+        snap = board.snapshot(s, office.site_id, now=NOW)
+        version = s.get(Site, office.site_id).version
+    assert snap["v"] == version == 8
+    assert [(c["code"], c["place"], c["kind"], c["time"]) for c in snap["calls"]] == [
+        ("R001", "Bureau 1", "recalled", "10:02"), ("N001", "Espace numérique", "called", "10:01"),
+        ("R001", "Bureau 1", "called", "10:00")]
+    assert [c["key"] for c in snap["calls"]] == ["R001:8", "N001:7", "R001:6"]
+    assert all(set(c) == CALL_KEYS for c in snap["calls"])
+    assert snap["waiting"] == [{"letter": "N", "name": "Espace numérique", "count": 1},
+                               {"letter": "R", "name": "Rendez-vous", "count": 2}]
+
+
+def test_the_list_of_calls_is_bounded_and_only_of_the_day(database, vault, office):
+    issue(database, vault, office, board.LAST_CALLS + 3)
+    with database.write_session() as s:
+        for _ in range(board.LAST_CALLS + 3):
+            t = tickets.call_next(s, site_id=office.site_id, desk_id=office.desk1, now=NOW)
+            tickets.start(s, site_id=office.site_id, ticket_id=t.id, now=NOW)
+            tickets.finish(s, site_id=office.site_id, ticket_id=t.id, now=NOW)
+        s.commit()
+    with database.session() as s:
+        today = board.snapshot(s, office.site_id, now=NOW)
+        tomorrow = board.snapshot(s, office.site_id, now=NOW + timedelta(days=1))
+    assert len(today["calls"]) == board.LAST_CALLS and today["calls"][0]["code"] == f"R{board.LAST_CALLS + 3:03d}"
+    assert tomorrow["calls"] == [] and tomorrow["v"] == today["v"]
+
+
+def test_every_event_becomes_a_public_payload_and_calls_carry_the_call(database, vault, office):
+    events = recorded(database)
+    issue(database, vault, office, 2)
+    with database.write_session() as s:
+        t = tickets.call_next(s, site_id=office.site_id, desk_id=office.desk2, now=NOW)
+        tickets.recall(s, site_id=office.site_id, ticket_id=t.id, now=NOW)
+        tickets.transfer(s, site_id=office.site_id, ticket_id=t.id, queue_id=office.n, now=NOW)
+        s.commit()
+    with database.session() as s:
+        payloads = [board.display_payload(s, e) for e in events]
+    assert [p["kind"] for p in payloads] == ["issued", "issued", "called", "recalled", "transferred"]
+    assert [p["v"] for p in payloads] == [e.version for e in events]
+    assert ["call" in p for p in payloads] == [False, False, True, True, False]
+    assert payloads[2]["call"] == {"key": f"R001:{events[2].version}", "code": "R001", "letter": "R",
+                                   "place": "Bureau 2", "kind": "called", "at": NOW.isoformat(), "time": "10:00"}
+    assert all(set(p) <= {"v", "kind", "waiting", "call"} for p in payloads)
+    # Counts are those of the moment the payload is built (here: after everything).
+    assert payloads[0]["waiting"] == [{"letter": "N", "name": "Espace numérique", "count": 1},
+                                      {"letter": "R", "name": "Rendez-vous", "count": 1}]
+
+
+def test_nothing_personal_or_secret_reaches_a_payload(database, vault, office):
+    events = recorded(database)
+    issue(database, vault, office, 1)
+    with database.write_session() as s:
+        tickets.call_next(s, site_id=office.site_id, desk_id=office.desk1, now=NOW)
+        s.commit()
+    with database.session() as s:
+        text = repr([board.display_payload(s, e) for e in events]) + repr(board.snapshot(s, office.site_id, now=NOW))
+    event = events[-1]
+    assert isinstance(event, TicketEvent)
+    for secret in (event.public_id, make_nir(0), "0612345678", "+33612345678", "ticket_id", "desk_id", "public_id"):
+        assert secret not in text

@@ -1,0 +1,152 @@
+"""The /agent Socket.IO namespace with real clients: who may connect, what each site receives, logout."""
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+import requests
+import socketio
+from sqlmodel import select
+
+from accueil.checkin import check_in
+from accueil.clock import utcnow
+from accueil.demo import demo_password
+from accueil.models import Desk, Site
+from tests.conftest import make_nir
+from tests.live import start_live_server
+
+WAIT = 10
+
+
+@pytest.fixture
+def live(tmp_path):
+    server = start_live_server(tmp_path / "instance")
+    yield server
+    server.stop()
+
+
+def signed_in(live, login: str | None) -> requests.Session:
+    http = requests.Session()
+    page = http.get(live.url + "/agent/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    if login:
+        role = "superviseur" if login.startswith("superviseur") else "agent"
+        r = http.post(live.url + "/agent/login", allow_redirects=False,
+                      data={"csrf_token": token, "login": login, "password": demo_password(login.split(".", 1)[1], role)})
+        assert r.status_code == 303
+        page = http.get(live.url + "/agent/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    http.headers["X-CSRFToken"] = token
+    http.headers["X-Requested-With"] = "fetch"
+    return http
+
+
+class Agent:
+    """A python-socketio client on /agent that keeps what it receives."""
+
+    def __init__(self, live, http: requests.Session):
+        self.messages: list[tuple[str, object]] = []
+        self.changed = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self._record, namespace="/agent")
+        self.client.on("disconnect", lambda *a: self._record("disconnect"), namespace="/agent")
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        self.client.connect(live.url, headers={"Cookie": cookie}, namespaces=["/agent"], transports=["websocket"],
+                            wait_timeout=WAIT)
+
+    def _record(self, name, data=None):
+        with self.changed:
+            self.messages.append((name, data))
+            self.changed.notify_all()
+
+    def wait_for(self, predicate, timeout=WAIT):
+        with self.changed:
+            assert self.changed.wait_for(lambda: any(predicate(n, d) for n, d in self.messages), timeout), self.messages
+        return next(d for n, d in self.messages if predicate(n, d))
+
+    def names(self):
+        return [n for n, _ in self.messages]
+
+
+def site_id(live, slug):
+    with live.db.session() as s:
+        return s.exec(select(Site).where(Site.slug == slug)).one().id
+
+
+def issue(live, slug, i):
+    with live.db.write_session() as s:
+        t = check_in(s, live.vault, site_id=site_id(live, slug), has_appointment=True, nir=make_nir(i), now=utcnow()).ticket
+        s.commit()
+    return t
+
+
+def test_anonymous_sockets_are_refused(live):
+    http = signed_in(live, None)
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(live.url, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())},
+                       namespaces=["/agent"], transports=["websocket"], wait_timeout=WAIT)
+    client.disconnect()
+
+
+def test_each_site_gets_its_own_snapshot_and_events_only(live):
+    a, b = Agent(live, signed_in(live, "agent.chaumont")), Agent(live, signed_in(live, "agent.saint-dizier"))
+    sup = Agent(live, signed_in(live, "superviseur.chaumont"))
+    snap_a = a.wait_for(lambda n, d: n == "snapshot")
+    snap_b = b.wait_for(lambda n, d: n == "snapshot")
+    sup.wait_for(lambda n, d: n == "snapshot")
+    # A snapshot goes to its own client only: nobody sees another console's (or site's) snapshot.
+    assert a.names().count("snapshot") == 1 and b.names().count("snapshot") == 1
+    assert isinstance(snap_a["v"], int) and "Bureau 3" in snap_a["regions"]["desks"]
+    assert "Bureau 3" not in snap_b["regions"]["desks"]
+    ticket = issue(live, "chaumont", 1)
+    event = a.wait_for(lambda n, d: n == "event")
+    assert event == {"v": snap_a["v"] + 1, "kind": "issued", "ticket": ticket.id, "code": ticket.code,
+                     "status": "waiting", "queue": ticket.queue_id, "desk": None}
+    assert ticket.public_id not in repr(event)
+    sup.wait_for(lambda n, d: n == "event")
+    # The snapshot asked for afterwards lists the ticket, masked.
+    fresh = a.client.call("snapshot", None, namespace="/agent", timeout=WAIT)
+    assert fresh["v"] == event["v"] and ticket.code in fresh["regions"]["queues"]
+    assert make_nir(1) not in repr(fresh)
+    issue(live, "saint-dizier", 2)
+    b.wait_for(lambda n, d: n == "event")
+    assert [d for n, d in a.messages if n == "event"] == [event]  # nothing of Saint-Dizier reached Chaumont
+    assert [d["code"] for n, d in b.messages if n == "event"] == ["R001"]
+    for x in (a, b, sup):
+        x.client.disconnect()
+
+
+def test_taking_a_desk_in_use_tells_the_other_console(live):
+    anne_http, sup_http = signed_in(live, "agent.chaumont"), signed_in(live, "superviseur.chaumont")
+    anne, sup = Agent(live, anne_http), Agent(live, sup_http)
+    with live.db.session() as s:
+        desk = s.exec(select(Desk).where(Desk.site_id == site_id(live, "chaumont"), Desk.name == "Bureau 1")).one()
+    assert anne_http.post(live.url + "/agent/desk", data={"desk_id": desk.id}).status_code == 200
+    sup.wait_for(lambda n, d: n == "refresh")
+    r = sup_http.post(live.url + "/agent/desk", data={"desk_id": desk.id})
+    assert r.status_code == 409 and r.json()["confirm"] is True
+    assert sup_http.post(live.url + "/agent/desk", data={"desk_id": desk.id, "confirm": "1"}).status_code == 200
+    told = anne.wait_for(lambda n, d: n == "desk_taken")
+    assert "superviseur.chaumont a pris votre bureau (Bureau 1)" in told["message"]
+    assert "desk_taken" not in sup.names()
+    anne.client.disconnect()
+    sup.client.disconnect()
+
+
+def test_logout_closes_the_agents_open_sockets(live):
+    http = signed_in(live, "agent.chaumont")
+    one, two = Agent(live, http), Agent(live, http)
+    other = Agent(live, signed_in(live, "superviseur.chaumont"))
+    for x in (one, two, other):
+        x.wait_for(lambda n, d: n == "snapshot")
+    r = http.post(live.url + "/agent/logout", allow_redirects=False)
+    assert r.status_code == 303
+    one.wait_for(lambda n, d: n == "disconnect")
+    two.wait_for(lambda n, d: n == "disconnect")
+    assert "disconnect" not in other.names()
+    # And the old cookie no longer opens a socket.
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Agent(live, http)
+    other.client.disconnect()
