@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from accueil.i18n import N_
 from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment
 
 IN_PERSON = (AT_DESK, LSF_VIDEO)
@@ -54,3 +55,57 @@ def callback_only(session: Session, site_id: int, day: date, nir_hash: str) -> A
     if any(a.kind in IN_PERSON for a in rows):
         return None
     return next((a for a in rows if a.kind == PHONE_CALLBACK), None)
+
+
+# The state of an appointment of the day, derived from the ticket linked to it (Ticket.appointment_id).
+EXPECTED = "expected"
+ARRIVED = "arrived"
+CALLED = "called"
+SERVED = "served"
+ABSENT = "absent"
+STATE_LABELS = {
+    EXPECTED: N_("attendu"),
+    ARRIVED: N_("arrivé"),
+    CALLED: N_("appelé"),
+    SERVED: N_("reçu"),
+    ABSENT: N_("absent"),
+}
+KIND_LABELS = {
+    AT_DESK: N_("guichet"),
+    LSF_VIDEO: N_("langue des signes (LSF)"),
+    PHONE_CALLBACK: N_("téléphone"),
+}
+
+
+def appointment_state(site, appointment: Appointment, ticket, now: datetime) -> str:
+    """Return the state of *appointment* from its latest linked *ticket* (None: nobody checked in).
+
+    No ticket: « expected » until the end of the check-in window, then « absent » (a phone
+    call-back stays « expected »: nobody comes). A waiting ticket: « arrived »; called:
+    « called »; being received or finished: « served »; marked absent or cancelled: « absent ».
+    """
+    from accueil.lifecycle import CALLED as T_CALLED, DONE, SERVING, WAITING
+
+    if ticket is None:
+        if appointment.kind in IN_PERSON and window_flag(site, appointment.at, now) == LATE:
+            return ABSENT
+        return EXPECTED
+    return {WAITING: ARRIVED, T_CALLED: CALLED, SERVING: SERVED, DONE: SERVED}.get(ticket.status, ABSENT)
+
+
+def day_appointments(session: Session, site_id: int, day: date, now: datetime) -> list[tuple[Appointment, str]]:
+    """Return the appointments of *site_id* on *day* in time order, each with its state."""
+    from accueil.models import Site, Ticket
+
+    site = session.get(Site, site_id)
+    rows = session.exec(
+        select(Appointment).where(Appointment.site_id == site_id, Appointment.service_day == day)
+        .order_by(Appointment.at, Appointment.id)
+    ).all()
+    latest: dict[int, Ticket] = {}
+    if rows:
+        for ticket in session.exec(
+            select(Ticket).where(col(Ticket.appointment_id).in_([a.id for a in rows])).order_by(Ticket.id)
+        ).all():
+            latest[ticket.appointment_id] = ticket
+    return [(a, appointment_state(site, a, latest.get(a.id), now)) for a in rows]

@@ -2,12 +2,14 @@
 from flask import Flask
 from flask_socketio import SocketIO
 
-from agent_console import auth, sockets
+from agent_console import appointments, auth, sockets, supervision
 from agent_console.views import bp
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     auth.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(supervision.bp)
+    app.register_blueprint(appointments.bp)
     sockets.init_app(app, socketio)
     app.config.setdefault("SCREEN_URLS", []).append(("Console agents", "/agent/"))

@@ -49,7 +49,7 @@ ACTIONS = {
 ACTION_LIMIT = "120 per minute"
 
 
-def _agent_key() -> str:
+def agent_key() -> str:
     return f"agent:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or "?"
 
 
@@ -119,7 +119,7 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def _require_supervisor():
+def require_supervisor():
     if not current_user.supervisor:
         if auth.wants_json():
             return jsonify(ok=False, message=gettext("Cette action est réservée aux superviseurs.")), 403
@@ -207,7 +207,7 @@ def snapshot():
 
 @bp.post("/desk")
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+@limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def take_desk():
     desk_id = _int("desk_id")
     confirm = request.form.get("confirm") == "1"
@@ -244,21 +244,21 @@ def _desk_action(fn, message: str):
 
 @bp.post("/desk/release")
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+@limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def release_desk():
     return _desk_action(desk_rules.release, gettext("Vous avez quitté ce bureau : %(desk)s."))
 
 
 @bp.post("/desk/pause")
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+@limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def pause_desk():
     return _desk_action(desk_rules.pause, gettext("En pause : %(desk)s."))
 
 
 @bp.post("/desk/resume")
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+@limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def resume_desk():
     return _desk_action(desk_rules.resume, gettext("Les appels reprennent : %(desk)s."))
 
@@ -272,7 +272,7 @@ def _duplicate():
 
 @bp.post("/call-next")
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+@limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def call_next():
     now = utcnow()
     try:
@@ -293,7 +293,7 @@ def call_next():
 
 @bp.post("/tickets/<int:ticket_id>/<action>")
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key)
+@limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def ticket_action(ticket_id: int, action: str):
     if action not in (*ACTIONS, "call", "transfer"):
         abort(404)
@@ -344,7 +344,7 @@ def _transfer(s, ticket: Ticket, desk_id: int | None, now) -> str:
 
 @bp.post("/tickets/<int:ticket_id>/reveal")
 @login_required
-@limiter.limit("30 per minute", key_func=_agent_key)
+@limiter.limit("30 per minute", key_func=agent_key)
 def reveal(ticket_id: int):
     try:
         with database().write_session() as s:
@@ -365,7 +365,7 @@ def reveal(ticket_id: int):
 
 @bp.route("/register", methods=["GET", "POST"])
 @login_required
-@limiter.limit(ACTION_LIMIT, key_func=_agent_key, methods=["POST"])
+@limiter.limit(ACTION_LIMIT, key_func=agent_key, methods=["POST"])
 def register():
     form = {"nir": "", "phone": "", "appointment": "", "no_nir": False, "priority": False, "needs": [],
             "interpreter_language": ""}
@@ -434,14 +434,14 @@ def _devices_page(link: str | None = None, status: int = 200, error: str | None 
 @bp.get("/devices")
 @login_required
 def devices():
-    return _require_supervisor() or _devices_page()
+    return require_supervisor() or _devices_page()
 
 
 @bp.post("/devices")
 @login_required
-@limiter.limit("30 per minute", key_func=_agent_key)
+@limiter.limit("30 per minute", key_func=agent_key)
 def enrol_device():
-    refused = _require_supervisor()
+    refused = require_supervisor()
     if refused:
         return refused
     kind = request.form.get("kind", "")
@@ -459,9 +459,9 @@ def enrol_device():
 
 @bp.post("/devices/<int:device_id>/revoke")
 @login_required
-@limiter.limit("30 per minute", key_func=_agent_key)
+@limiter.limit("30 per minute", key_func=agent_key)
 def revoke_device(device_id: int):
-    refused = _require_supervisor()
+    refused = require_supervisor()
     if refused:
         return refused
     try:

@@ -23,7 +23,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from flask_babel import format_time, gettext
 from sqlmodel import select
 
-from accueil import identity, presence, waiting
+from accueil import identity, presence, supervision, waiting
 from accueil.checkin import check_in
 from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
@@ -162,8 +162,13 @@ def screen(site: str):
 def qr(site: str):
     """The current QR code, for the enrolled kiosk only (its page reloads it every rotation)."""
     place = _site(site)
-    if current_device("kiosk", place.id) is None:
+    device = current_device("kiosk", place.id)
+    if device is None:
         abort(403)
+    if supervision.beat_due(device, now=utcnow()):  # heartbeat for the supervision page
+        with database().write_session() as s:
+            if supervision.record_beat(s, device_id=device.id, now=utcnow()):
+                s.commit()
     code = _codes().issue(place.id, now=utcnow())
     link = _base_url() + url_for("kiosk.scan", site=place.slug, code=code)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,

@@ -1,0 +1,38 @@
+"""The supervision page in headless Chromium: live update when a ticket is called; axe-core clean."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from accueil import desks, tickets
+from accueil.clock import utcnow
+from accueil.models import Agent
+from tests.browser.conftest import axe_violations
+from tests.browser.test_console import desk_id, issue, sign_in, site_id
+
+
+def test_supervision_updates_live_when_a_ticket_is_called(live, page):
+    sign_in(page, live, "superviseur.chaumont")
+    page.goto(live.url + "/agent/supervision")
+    page.wait_for_selector("#live-state[data-state=online]")
+    assert axe_violations(page) == []
+    ticket = issue(live, 41, appointment=False)
+    page.wait_for_function("n => document.querySelector('#supervision-region').textContent.includes('1')", arg=1)
+    sid, desk = site_id(live), desk_id(live, "Espace numérique")
+    with live.db.write_session() as s:
+        agent = s.exec(select(Agent).where(Agent.login == "agent.chaumont")).one()
+        desks.take(s, site_id=sid, desk_id=desk, agent_id=agent.id, now=utcnow())
+        called = tickets.call_next(s, site_id=sid, desk_id=desk, agent_id=agent.id, now=utcnow())
+        s.commit()
+    assert called.id == ticket.id
+    page.wait_for_selector(f"#sup-desk-{desk} .desk-tickets:has-text('{ticket.code}')")
+    assert "agent.chaumont" in page.text_content(f"#sup-desk-{desk}")
+
+
+def test_statistics_page_is_accessible(live, page):
+    sign_in(page, live, "superviseur.chaumont")
+    page.goto(live.url + "/agent/statistics")
+    assert page.locator("svg[role=img] title").count() == 3
+    assert axe_violations(page) == []
+    page.goto(live.url + "/agent/statistics?from=bad")
+    assert page.locator("#stats-error").is_visible()
+    assert axe_violations(page) == []
