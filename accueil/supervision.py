@@ -14,15 +14,15 @@ from sqlmodel import Session, col, select
 from accueil import desks as desk_rules
 from accueil import stats
 from accueil.clock import as_utc, service_day
+from accueil.db import Database
 from accueil.errors import NotFound
 from accueil.i18n import N_
 from accueil.lifecycle import WAITING
 from accueil.models import Device, Queue, Site, Ticket
 
 LATE_AFTER = timedelta(minutes=stats.CNAF_TARGET_MINUTES)
-BEATING_KINDS = ("kiosk",)
-"""Kinds that report a heartbeat regularly: the kiosk reloads its QR every 30 s. The display only asks a
-snapshot on (re)connect, so it is not judged offline yet."""
+BEATING_KINDS = ("kiosk", "display")
+"""Kinds that report a heartbeat: the kiosk reloads its QR every 30 s, the display asks a snapshot every 15 s."""
 OFFLINE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY = timedelta(seconds=20)
 
@@ -74,25 +74,27 @@ def offline_devices(session: Session, *, site_id: int, now: datetime) -> list[Of
             if d.last_seen_at is None or now - as_utc(d.last_seen_at) > OFFLINE_AFTER]
 
 
-def beat_due(device: Device, *, now: datetime) -> bool:
-    """True when the device's last stamp is older than HEARTBEAT_EVERY (check before opening a write)."""
-    return device.last_seen_at is None or as_utc(now) - as_utc(device.last_seen_at) >= HEARTBEAT_EVERY
-
-
-def record_beat(session: Session, *, device_id: int, now: datetime) -> bool:
-    """Stamp the device whose id is given (see heartbeat); False if it is gone."""
-    device = session.get(Device, device_id)
-    return device is not None and heartbeat(session, device, now=now)
+def beat(db: Database, device: Device, *, now: datetime) -> None:
+    """Stamp *device* (read earlier) as seen, opening a write only when a stamp is due."""
+    if not _beat_due(device, now):
+        return
+    with db.write_session() as s:
+        fresh = s.get(Device, device.id)
+        if fresh is not None and heartbeat(s, fresh, now=now):
+            s.commit()
 
 
 def heartbeat(session: Session, device: Device, *, now: datetime) -> bool:
     """Stamp the device as seen; write at most once per HEARTBEAT_EVERY. True when it wrote."""
-    now = as_utc(now)
-    if device.last_seen_at is not None and now - as_utc(device.last_seen_at) < HEARTBEAT_EVERY:
+    if not _beat_due(device, now):
         return False
-    device.last_seen_at = now
+    device.last_seen_at = as_utc(now)
     session.add(device)
     return True
+
+
+def _beat_due(device: Device, now: datetime) -> bool:
+    return device.last_seen_at is None or as_utc(now) - as_utc(device.last_seen_at) >= HEARTBEAT_EVERY
 
 
 def picture(session: Session, *, site_id: int, now: datetime) -> Picture:

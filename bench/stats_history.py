@@ -1,8 +1,9 @@
 """Statistics over a year of generated history (~100,000 tickets) on SQLite.
 
-Times the figures (accueil.stats.compute) and the CSV export for one site over the whole
-year, beside a baseline in the same run: one plain scan of the same ticket rows (a raw
-SELECT of the columns the figures read). Target: under 1 second each.
+Times the figures (accueil.stats.compute), the CSV export, and the supervisor's history page
+and CSV download through the application (signed in, whole year) for one site, beside a
+baseline in the same run: one plain scan of the same ticket rows (a raw SELECT of the
+columns the figures read). Target: under 1 second each.
 
     .venv/bin/python bench/stats_history.py [--tickets 100000]
 """
@@ -93,6 +94,7 @@ def main() -> None:
             fig = compute(s, site_id=site_id, start=first, end=last)
             export = best_of(lambda: to_csv(compute(s, site_id=site_id, start=first, end=last)))
         db.dispose()
+        page, download = time_pages(tmp, site_id, first, last)
     print(f"tickets: {fig.tickets}")
     print(f"share_within_20_min: {fig.share_within_target:.3f}")
     print(f"baseline_scan_s: {baseline:.3f}")
@@ -100,6 +102,39 @@ def main() -> None:
     print(f"figures_ratio_to_baseline: {figures / baseline:.2f}")
     print(f"csv_export_s: {export:.3f}")
     print(f"csv_export_ratio_to_baseline: {export / baseline:.2f}")
+    print(f"history_page_s: {page:.3f}")
+    print(f"history_page_ratio_to_baseline: {page / baseline:.2f}")
+    print(f"history_csv_download_s: {download:.3f}")
+    print(f"history_csv_download_ratio_to_baseline: {download / baseline:.2f}")
+
+
+def time_pages(tmp: str, site_id: int, first: date, last: date) -> tuple[float, float]:
+    """Time GET /agent/statistics and /agent/statistics.csv for the whole period, as a supervisor."""
+    import re
+
+    from accueil.agents import add_agent
+    from app import create_app
+
+    app = create_app({"INSTANCE_PATH": f"{tmp}/instance", "DATABASE_URL": f"sqlite:///{tmp}/stats.db",
+                      "RATELIMIT_ENABLED": False})
+    db = app.extensions["accueil.db"]
+    with db.write_session() as s:
+        add_agent(s, login="superviseur.bench", site_id=site_id, password="bench-password-123", supervisor=True)
+        s.commit()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/agent/login").get_data(as_text=True))
+    r = client.post("/agent/login", data={"csrf_token": token.group(1), "login": "superviseur.bench",
+                                          "password": "bench-password-123"})
+    assert r.status_code == 303, "sign-in failed"
+    query = f"from={first.isoformat()}&to={last.isoformat()}"
+
+    def get(path: str) -> None:
+        r = client.get(f"{path}?{query}")
+        assert r.status_code == 200 and len(r.data) > 1000, r.status_code
+
+    result = best_of(lambda: get("/agent/statistics")), best_of(lambda: get("/agent/statistics.csv"))
+    db.dispose()
+    return result
 
 
 if __name__ == "__main__":

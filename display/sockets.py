@@ -5,7 +5,7 @@ from flask import Flask, session
 from flask_socketio import SocketIO, disconnect
 from sqlmodel import select
 
-from accueil import board
+from accueil import board, supervision
 from accueil.clock import utcnow
 from accueil.events import TicketEvent
 from accueil.models import Site
@@ -43,11 +43,16 @@ class DisplayNamespace(LiveNamespace):
             return board.snapshot(s, site_id, now=utcnow())
 
     def on_snapshot(self, _data=None):
-        """A fresh snapshot, while the device is still enrolled (a revoked screen goes dark)."""
+        """A fresh snapshot, while the device is still enrolled (a revoked screen goes dark).
+
+        The screen asks one every 15 s (static/live.js): that is its heartbeat for the supervision page.
+        """
         room = session.get("live_room")
-        if room is None or current_device("display", int(room.split(":", 1)[1])) is None:
+        device = None if room is None else current_device("display", int(room.split(":", 1)[1]))
+        if device is None:
             disconnect()
             return None
+        supervision.beat(database(), device, now=utcnow())
         return self.snapshot(room)
 
 

@@ -165,10 +165,7 @@ def qr(site: str):
     device = current_device("kiosk", place.id)
     if device is None:
         abort(403)
-    if supervision.beat_due(device, now=utcnow()):  # heartbeat for the supervision page
-        with database().write_session() as s:
-            if supervision.record_beat(s, device_id=device.id, now=utcnow()):
-                s.commit()
+    supervision.beat(database(), device, now=utcnow())  # the kiosk's heartbeat: it reloads its QR every 30 s
     code = _codes().issue(place.id, now=utcnow())
     link = _base_url() + url_for("kiosk.scan", site=place.slug, code=code)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,

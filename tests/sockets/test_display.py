@@ -5,7 +5,7 @@ import threading
 
 import pytest
 import socketio
-from sqlmodel import select
+from sqlmodel import col, select
 
 from accueil import tickets
 from accueil.checkin import check_in
@@ -134,3 +134,26 @@ def test_a_display_revoked_while_connected_is_cut_off_at_its_next_check(live):
         screen.wait_for(lambda m: m[-1][0] == "disconnect")
     finally:
         screen.close()
+
+
+def test_a_display_asking_its_snapshot_is_seen_by_the_supervision(live):
+    """The screen's periodic snapshot is its heartbeat: silent → offline, asking → online."""
+    from accueil import supervision
+    from accueil.models import Device
+
+    credential = enrolled(live)
+    with live.db.session() as s:
+        site_id = s.exec(select(Site).where(Site.slug == "chaumont")).one().id
+        offline = [d.id for d in supervision.offline_devices(s, site_id=site_id, now=utcnow())
+                   if d.kind == "display"]
+    screen = Screen(live, credential)
+    try:
+        screen.ask_snapshot()
+        with live.db.session() as s:
+            seen = {d.id: d.last_seen_at for d in s.exec(select(Device).where(col(Device.id).in_(offline)))}
+            still = [d.id for d in supervision.offline_devices(s, site_id=site_id, now=utcnow())
+                     if d.kind == "display"]
+    finally:
+        screen.client.disconnect()
+    fresh = [i for i, at in seen.items() if at is not None]
+    assert len(fresh) == 1 and fresh[0] not in still
