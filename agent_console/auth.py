@@ -64,6 +64,11 @@ def idle_seconds() -> int:
     return int(current_app.config.get("AGENT_IDLE_MINUTES", DEFAULT_IDLE_MINUTES) * 60)
 
 
+def warn_seconds() -> int:
+    """How long before the idle logout the console warns (RGAA 13.1: the agent may ask for more time)."""
+    return min(120, idle_seconds() // 4)
+
+
 def expired(sess) -> bool:
     """True when the session saw no request for longer than the idle limit."""
     seen = sess.get(SEEN)

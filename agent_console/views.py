@@ -182,6 +182,8 @@ def console():
     config = {
         "namespace": sockets.NAMESPACE,
         "idleSeconds": auth.idle_seconds(),
+        "warnSeconds": auth.warn_seconds(),
+        "keepAlive": url_for("agent.keep_alive"),
         "loginUrl": url_for("agent.login"),
         "text": {
             "offline": gettext("Connexion perdue. Reconnexion en cours…"),
@@ -193,6 +195,13 @@ def console():
     }
     return render_template("agent_console/console.html", c=c, config=config,
                            messages=get_flashed_messages(with_categories=True))
+
+
+@bp.post("/session")
+@login_required
+def keep_alive():
+    """Keep an idle agent's session open on request (« Rester connecté »); check_idle slid it already."""
+    return jsonify(ok=True, idleSeconds=auth.idle_seconds())
 
 
 @bp.get("/snapshot")

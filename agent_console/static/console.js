@@ -26,11 +26,36 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  var idleWarning = document.getElementById("idle-warning");
+  var warnTimer = null;
+
   function armIdle() {
     if (idleTimer) { clearTimeout(idleTimer); }
+    if (warnTimer) { clearTimeout(warnTimer); }
+    idleWarning.hidden = true;
     // Past the session's idle limit the server has logged us out: show the login page.
     idleTimer = setTimeout(function () { window.location.assign(config.loginUrl); }, (config.idleSeconds + 5) * 1000);
+    // A while before, say so and offer more time (RGAA 13.1).
+    warnTimer = setTimeout(function () {
+      idleWarning.hidden = false;
+      document.getElementById("idle-stay").focus();
+    }, Math.max(0, config.idleSeconds - config.warnSeconds) * 1000);
   }
+
+  function stayConnected() {
+    var token = document.querySelector("input[name=csrf_token]");
+    var body = new FormData();
+    body.append("csrf_token", token ? token.value : "");
+    fetch(config.keepAlive, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { window.location.assign(config.loginUrl); return; }
+      armIdle();
+    }).catch(function () { say(text.failed, "error"); });
+  }
+
+  document.getElementById("idle-stay").addEventListener("click", stayConnected);
 
   function applyReveals() {
     Object.keys(revealed).forEach(function (id) {

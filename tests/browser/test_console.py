@@ -10,6 +10,7 @@ from accueil.devices import create_enrolment
 from accueil.models import Desk, Site, Ticket
 from tests.browser.conftest import axe_violations, new_page
 from tests.conftest import make_nir
+from tests.live import start_live_server
 
 TABLET = {"width": 768, "height": 1024}
 
@@ -229,3 +230,26 @@ def test_reveal_shows_the_number_in_full_on_request(live, browser):
     assert page.text_content(f"#nir-{ticket.id}").replace(" ", "") == make_nir(4)
     assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
     page.context.close()
+
+
+def test_the_console_warns_before_the_idle_logout_and_the_agent_can_stay(browser, tmp_path):
+    """RGAA 13.1: a warning shows before the idle limit; « Rester connecté » keeps the session."""
+    server = start_live_server(tmp_path / "idle", AGENT_IDLE_MINUTES=0.2)  # 12 s; warned 3 s before
+    page = tablet(browser)
+    try:
+        sign_in(page, server, "agent.chaumont")
+        warning = page.locator("#idle-warning")
+        assert warning.is_hidden()
+        warning.wait_for(state="visible", timeout=15000)
+        assert page.evaluate("document.activeElement.id") == "idle-stay"
+        assert axe_violations(page) == []
+        page.keyboard.press("Enter")
+        warning.wait_for(state="hidden", timeout=5000)
+        page.wait_for_timeout(6000)  # past the first limit (12 s after sign-in): still signed in
+        assert page.url.rstrip("/").endswith("/agent")
+        answer = page.evaluate("fetch('/agent/', {credentials: 'same-origin', redirect: 'manual'})"
+                               ".then(r => r.status)")
+        assert answer == 200
+    finally:
+        page.context.close()
+        server.stop()

@@ -140,6 +140,22 @@ def test_session_expires_after_inactivity_and_slides_with_activity(app):
     assert "Votre session a expiré après 30 minutes sans activité." in page
 
 
+def test_stay_connected_slides_the_session_but_cannot_revive_an_expired_one(app):
+    app.config["AGENT_IDLE_MINUTES"] = 30
+    assert Console(app, None).post("/agent/session").status_code == 401  # not signed in
+    c = Console(app, "agent.chaumont")
+    assert '"warnSeconds": 120' in c.get("/agent/").get_data(as_text=True)
+    with c.client.session_transaction() as sess:
+        sess["agent_seen"] = time.time() - 28 * 60  # warned two minutes before the end
+    r = c.post("/agent/session")
+    assert r.status_code == 200 and r.json["ok"] is True
+    with c.client.session_transaction() as sess:
+        assert time.time() - sess["agent_seen"] < 5
+        sess["agent_seen"] = time.time() - 31 * 60
+    assert c.post("/agent/session").status_code == 401
+    assert c.get("/agent/").status_code == 303
+
+
 def test_logout_releases_the_desk_and_ends_the_session(app):
     c = Console(app, "agent.chaumont")
     desk = desk_id(app, "chaumont", "Bureau 1")
