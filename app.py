@@ -159,6 +159,29 @@ def demo(if_empty: bool):
         click.echo(f"  {slug:13} {role:11} identifiant {login:24} mot de passe {password}")
 
 
+@cli.group("site")
+def site_group():
+    """Sites (réservé aux administrateurs du réseau)."""
+
+
+@site_group.command("add")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--timezone", default="Europe/Paris", help="Fuseau horaire (ex. America/Cayenne).")
+def site_add(slug: str, name: str, timezone: str):
+    """Create a site; its supervisors then configure queues, desks and agents in the console."""
+    from accueil.configuration import create_site
+
+    try:
+        with database().write_session() as s:
+            site = create_site(s, slug=slug, name=name, timezone=timezone)
+            s.commit()
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Site {site.slug} créé ({site.name}). Créez son premier superviseur : "
+               f"accueil agent add LOGIN --site {site.slug} --supervisor")
+
+
 @cli.group("agent")
 def agent_group():
     """Comptes des agents."""
@@ -306,7 +329,8 @@ def api_token_group():
 @api_token_group.command("create")
 @click.option("--site", "site_slug", required=True, help="Le site (ex. chaumont).")
 @click.option("--scope", "scopes", multiple=True, required=True,
-              type=click.Choice(["appointments:write", "stats:read"]), help="Un droit (répéter pour plusieurs).")
+              type=click.Choice(["appointments:write", "queues:read", "stats:read"]),
+              help="Un droit (répéter pour plusieurs).")
 @click.option("--label", default="", help="À quoi sert ce jeton (ex. « agenda »).")
 def api_token_create(site_slug: str, scopes: tuple[str, ...], label: str):
     """Create a token; it is printed once and never stored in clear."""

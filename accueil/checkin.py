@@ -4,13 +4,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from accueil import identity
 from accueil import needs as need_rules
-from accueil.appointments import find_for_arrival, reservation_end, window_flag
+from accueil.appointments import callback_only, find_for_arrival, reservation_end, window_flag
 from accueil.clock import as_utc, local_hour, service_day
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.history import log_transition
@@ -27,6 +28,20 @@ class CheckIn:
     ticket: Ticket
     created: bool  # False: the person already had an active ticket today, and got it back
     appointment: Appointment | None
+
+
+class CallbackOnly(DomainError):
+    """The person's only appointment today is a phone call-back: no ticket unless they confirm.
+
+    ``time`` is the call-back's local time at the site (HH:MM); nothing personal is carried.
+    """
+
+    code = "callback_only"
+    message_id = N_("Rendez-vous téléphonique à %(time)s.")
+
+    def __init__(self, appointment: Appointment, tz: str) -> None:
+        self.appointment_id = appointment.id
+        super().__init__(time=as_utc(appointment.at).astimezone(ZoneInfo(tz)).strftime("%H:%M"))
 
 
 def route(session: Session, site_id: int, has_appointment: bool) -> Queue:
@@ -66,6 +81,7 @@ def check_in(
     priority: int = 0,
     needs: tuple[str, ...] | list[str] = (),
     interpreter_language: str | None = None,
+    confirm_callback: bool = False,
     now: datetime,
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
@@ -73,6 +89,11 @@ def check_in(
     *nir* None means the visitor has no number or does not know it: they still get a
     ticket, flagged for an agent to identify them. An appointment found for the NIR
     today routes to the appointment desks even if the visitor answered "no".
+
+    A person whose only appointment today is a phone call-back gets no ticket
+    (CallbackOnly) unless *confirm_callback*: they still want to see someone. Their
+    ticket then waits in the walk-in queue at its arrival time, linked to the call-back
+    so that agents see it; a call-back keeps no desk and gives no place in the queue.
     """
     now = as_utc(now)
     if channel not in CHANNELS:
@@ -95,7 +116,11 @@ def check_in(
             return CheckIn(existing, False, session.get(Appointment, existing.appointment_id) if existing.appointment_id else None)
 
     appointment = find_for_arrival(session, site.id, day, nir_hash, now) if nir_hash else None
-    queue = route(session, site.id, has_appointment or appointment is not None)
+    callback = callback_only(session, site.id, day, nir_hash) if nir_hash and appointment is None else None
+    if callback is not None and not confirm_callback:
+        raise CallbackOnly(callback, site.timezone)
+    # A confirmed call-back goes to the walk-in queue: it has no in-person appointment to keep.
+    queue = route(session, site.id, appointment is not None or (has_appointment and callback is None))
     ticket = Ticket(
         public_id=secrets.token_urlsafe(24),
         site_id=site.id,
@@ -107,9 +132,9 @@ def check_in(
         priority=priority,
         needs=needs_mask,
         interpreter_language=language,
-        appointment_id=appointment.id if appointment else None,
+        appointment_id=appointment.id if appointment else callback.id if callback else None,
         claimed_appointment=has_appointment,
-        appointment_not_found=has_appointment and appointment is None,
+        appointment_not_found=has_appointment and appointment is None and callback is None,
         needs_identification=nir_clean is None,
         channel=channel,
         arrived_at=now,
@@ -135,6 +160,6 @@ def check_in(
         existing = active_ticket(session, site.id, day, nir_hash) if nir_hash else None
         if existing is None:
             raise
-        return CheckIn(existing, False, appointment)
+        return CheckIn(existing, False, appointment or callback)
     log_transition(session, ticket, "issue", None, now)
-    return CheckIn(ticket, True, appointment)
+    return CheckIn(ticket, True, appointment or callback)

@@ -34,6 +34,16 @@ class TicketEvent:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class SiteChanged:
+    """A supervisor changed the site's configuration (queues, desks, agents, settings): clients resync."""
+
+    site_id: int
+    version: int
+    at: datetime
+    kind: str = "configured"
+
+
 Subscriber = Callable[[TicketEvent], None]
 
 
@@ -41,17 +51,20 @@ class EventBus:
     """Hand committed events to subscribers (the socket layer, tests, statistics)."""
 
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: list[tuple[Callable, type]] = []
 
-    def subscribe(self, fn: Subscriber) -> Subscriber:
-        self._subscribers.append(fn)
+    def subscribe(self, fn: Subscriber, of: type = TicketEvent) -> Subscriber:
+        """Call *fn* with each committed event of type *of* (ticket events unless told)."""
+        self._subscribers.append((fn, of))
         return fn
 
     def unsubscribe(self, fn: Subscriber) -> None:
-        self._subscribers.remove(fn)
+        self._subscribers = [(f, of) for f, of in self._subscribers if f is not fn]
 
-    def publish(self, event: TicketEvent) -> None:
-        for fn in list(self._subscribers):
+    def publish(self, event: TicketEvent | SiteChanged) -> None:
+        for fn, of in list(self._subscribers):
+            if not isinstance(event, of):
+                continue
             try:
                 fn(event)
             except Exception:  # a broken subscriber must not hide the event from the others
@@ -64,7 +77,7 @@ def bind(session: Session, bus: EventBus) -> Session:
     return session
 
 
-def record(session: Session, event: TicketEvent) -> None:
+def record(session: Session, event: TicketEvent | SiteChanged) -> None:
     """Queue *event* for publication when *session* commits; a rollback drops it."""
     session.info.setdefault(_PENDING, []).append(event)
 

@@ -47,6 +47,18 @@ class Site(SQLModel, table=True):
     """How priority tickets are ordered in their queue: accueil.needs.PRIORITY_RULES."""
 
 
+class OpeningPeriod(SQLModel, table=True):
+    """A period the site is open on a weekday (local time); a day without any is closed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    weekday: int
+    """0 is Monday, 6 is Sunday."""
+    opens: int
+    """Minutes after local midnight."""
+    closes: int
+
+
 class Queue(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("site_id", "letter"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -253,6 +265,6 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=80)
     token_hash: str = Field(max_length=64, unique=True)
     scopes: str = Field(default="", max_length=200)
-    """Space-separated: appointments:write, stats:read."""
+    """Space-separated: appointments:write, queues:read, stats:read."""
     created_at: datetime = _instant(nullable=False)
     revoked_at: datetime | None = _instant()

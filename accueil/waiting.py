@@ -136,12 +136,18 @@ class _QueueFacts:
     servers: int
     kind: str
     name: str
+    letter: str
 
 
 def _facts(session: Session, queue: Queue, day: date, rule: str) -> _QueueFacts:
     order = {tid: i for i, tid in enumerate(_queue_waiting(session, queue.id, day, rule))}
     return _QueueFacts(order, _service_times(session, queue.id, day), servers(session, queue), queue.kind,
-                       queue.name)
+                       queue.name, queue.letter)
+
+
+def arrival_estimate(session: Session, queue: Queue, day: date, waiting_now: int) -> Estimate | None:
+    """Return the wait range of someone joining *queue* now, behind its *waiting_now* tickets."""
+    return estimate(waiting_now, _service_times(session, queue.id, day), servers(session, queue), queue.kind)
 
 
 def _status(ticket: Ticket, facts: _QueueFacts, site: Site, desk_names: dict[int, str],
@@ -154,11 +160,13 @@ def _status(ticket: Ticket, facts: _QueueFacts, site: Site, desk_names: dict[int
         "status": ticket.status,
         "place": facts.kind,  # "desks": the appointment desks; "zone": the espace numérique
         "queue": facts.name,
+        "letter": facts.letter,  # the queue it waits in now (a transferred ticket keeps its code)
         "ahead": ahead,
         "estimate": None if est is None else {"low": est.low, "high": est.high, "long": est.long},
         "desk": desk_names.get(ticket.desk_id) if ticket.status in (CALLED, SERVING) else None,
         "recalls": ticket.recalls,
         "appointment_at": as_utc(appointment.at).isoformat() if appointment else None,
+        "appointment_kind": appointment.kind if appointment else None,  # "phone": a call-back, not a visit
         "appointment_not_found": ticket.appointment_not_found,
         "day": ticket.service_day.isoformat(),
     }

@@ -2,7 +2,7 @@
 from flask import Flask
 from flask_socketio import SocketIO
 
-from agent_console import appointments, auth, sockets, supervision
+from agent_console import appointments, auth, configuration, sockets, supervision
 from agent_console.views import bp
 
 
@@ -11,5 +11,6 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(supervision.bp)
     app.register_blueprint(appointments.bp)
+    app.register_blueprint(configuration.bp)
     sockets.init_app(app, socketio)
     app.config.setdefault("SCREEN_URLS", []).append(("Console agents", "/agent/"))

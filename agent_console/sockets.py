@@ -12,7 +12,7 @@ from flask_socketio import SocketIO, join_room
 
 from accueil.clock import utcnow
 from accueil.console import view
-from accueil.events import TicketEvent
+from accueil.events import SiteChanged, TicketEvent
 from agent_console import auth
 from web.context import database, vault
 from web.realtime import LiveNamespace
@@ -77,7 +77,12 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     def forward(event: TicketEvent) -> None:
         socketio.emit("event", event_payload(event), namespace=NAMESPACE, to=site_room(event.site_id))
 
+    def reconfigured(event: SiteChanged) -> None:
+        """The site's configuration changed: every console of the site resyncs."""
+        socketio.emit("refresh", {"v": event.version}, namespace=NAMESPACE, to=site_room(event.site_id))
+
     app.extensions["accueil.db"].bus.subscribe(forward)
+    app.extensions["accueil.db"].bus.subscribe(reconfigured, of=SiteChanged)
 
 
 def refresh_site(site_id: int) -> None:

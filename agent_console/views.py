@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from accueil import desks as desk_rules
 from accueil import needs, tickets
 from accueil.agents import authenticate
-from accueil.checkin import check_in
+from accueil.checkin import CallbackOnly, check_in
 from accueil.clock import utcnow
 from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
 from accueil.devices import KINDS, create_enrolment, revoke
@@ -95,6 +95,7 @@ _("Interprète")
 _("Mobilité réduite")
 _("Besoin inconnu.")
 _("Cette langue n'est pas proposée.")
+_("Rendez-vous téléphonique à %(time)s.")
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -379,6 +380,7 @@ def register():
     form = {"nir": "", "phone": "", "appointment": "", "no_nir": False, "priority": False, "needs": [],
             "interpreter_language": ""}
     errors: dict[str, str] = {}
+    callback = None  # the time of the person's phone call-back, when it is their only appointment today
     if request.method == "POST":
         form = {
             "nir": request.form.get("nir", "")[:40],
@@ -388,6 +390,7 @@ def register():
             "priority": request.form.get("priority") == "1",
             "needs": request.form.getlist("needs")[:5],
             "interpreter_language": request.form.get("interpreter_language", "")[:8],
+            "confirm_callback": request.form.get("confirm_callback") == "1",
         }
         if form["appointment"] not in ("yes", "no"):
             errors["appointment"] = gettext("Dites si la personne a un rendez-vous.")
@@ -403,9 +406,13 @@ def register():
                                       nir=None if form["no_nir"] else form["nir"],
                                       phone=form["phone"].strip() or None, channel="assisted",
                                       priority=1 if form["priority"] else 0, needs=form["needs"],
-                                      interpreter_language=form["interpreter_language"] or None, now=utcnow())
+                                      interpreter_language=form["interpreter_language"] or None,
+                                      confirm_callback=form["confirm_callback"], now=utcnow())
                     ticket_id, created = result.ticket.id, result.created
                     s.commit()
+            except CallbackOnly as err:
+                # Nothing created: the agent tells the person, who may still want a ticket.
+                callback = error_text(err)
             except InvalidInput as err:
                 errors[err.field if err.field in ("nir", "phone", "needs") else "form"] = error_text(err)
             except DomainError as err:
@@ -414,7 +421,8 @@ def register():
                 if not created:
                     flash(gettext("Cette personne avait déjà un ticket aujourd'hui : le voici."), "ok")
                 return redirect(url_for("agent.registered", ticket_id=ticket_id), code=303)
-    return render_template("agent_console/register.html", form=form, errors=errors), 400 if errors else 200
+    return render_template("agent_console/register.html", form=form, errors=errors,
+                           callback=callback), 400 if errors else 200
 
 
 @bp.get("/register/<int:ticket_id>")

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from accueil import board, supervision
 from accueil.clock import utcnow
-from accueil.events import TicketEvent
+from accueil.events import SiteChanged, TicketEvent
 from accueil.models import Site
 from web.context import database
 from web.devices import current_device
@@ -66,4 +66,11 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
             payload = board.display_payload(s, event)
         socketio.emit("event", payload, namespace=NAMESPACE, to=room_of(event.site_id))
 
+    def reconfigured(event: SiteChanged) -> None:
+        """The site's queues, desks or name changed: its screens get a fresh snapshot (no announcement)."""
+        with db.session() as s:
+            snapshot = board.snapshot(s, event.site_id, now=utcnow())
+        socketio.emit("snapshot", snapshot, namespace=NAMESPACE, to=room_of(event.site_id))
+
     db.bus.subscribe(forward)
+    db.bus.subscribe(reconfigured, of=SiteChanged)

@@ -5,11 +5,16 @@ The path: the enrolled kiosk shows a QR code carrying a short-lived signed code
 the Flask session and redirects to the token-free check-in page; the check-in creates
 (or gives back) the ticket and redirects to its page, whose link is the ticket's secret.
 
-The NIR is never put in a URL, the session, a cookie or a log line: it only travels in
-the check-in POST, and is echoed back only in that POST's response when it has an error.
+The NIR is never put in a URL, a page or a log line: it travels in the check-in POST, and
+is echoed back only in that POST's response when it has an error. One exception, for a
+visitor whose only appointment is a phone call-back: while they decide whether they still
+want a ticket, their answers wait in the session sealed with the data key (AES-GCM, so
+neither readable nor alterable on the phone), for a few minutes and for one site.
 """
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import threading
 import time
@@ -24,7 +29,8 @@ from flask_babel import format_time, gettext
 from sqlmodel import select
 
 from accueil import identity, presence, supervision, waiting
-from accueil.checkin import check_in
+from accueil import needs as need_rules
+from accueil.checkin import CallbackOnly, check_in
 from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.i18n import N_
@@ -42,6 +48,9 @@ bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="st
 TICKET_COOKIE = "accueil_ticket_{site}"
 PRESENCE_KEY = "presence"
 ANSWERED_KEY = "survey_answered"
+CALLBACK_KEY = "callback"
+CALLBACK_SECONDS = 15 * 60  # as long as the presence window: the visitor decides on the spot
+OTHER_LANGUAGE = "autre"    # an interpreter in a language not on the list
 NIR_MAX = 40      # longer input is refused by the form and reported as a wrong length
 PHONE_MAX = 30
 
@@ -199,7 +208,40 @@ def _not_present():
 
 def _form(place: Site, rdv: str | None, *, values=None, errors=None, status=200, nonce=None):
     return render_template("kiosk/checkin.html", site=place, rdv=rdv, values=values or {}, errors=errors or {},
-                           nonce=nonce or secrets.token_urlsafe(16), nir_max=NIR_MAX, phone_max=PHONE_MAX), status
+                           nonce=nonce or secrets.token_urlsafe(16), nir_max=NIR_MAX, phone_max=PHONE_MAX,
+                           interpreter_languages=need_rules.INTERPRETER_LANGUAGES, other_language=OTHER_LANGUAGE), status
+
+
+# Form fields the domain may name in an InvalidInput (anything else is shown beside the NIR).
+FIELDS = ("nir", "phone", "needs", "interpreter_language", "priority")
+
+
+def _read_needs(form) -> tuple[dict, dict]:
+    """Read the « J'ai besoin d'aide » group: what to pass to check_in, and errors per field.
+
+    An interpreter is asked for by choosing a language (or « une autre langue »): one
+    choice on a small screen, and no interpreter without a language by mistake.
+    """
+    chosen = [c[:20] for c in form.getlist("needs")[:5]]
+    language = (form.get("interpreter_language") or "")[:20]
+    priority = form.get("priority")
+    shown = {"needs": chosen, "interpreter_language": language, "priority": priority == "1"}
+    errors: dict[str, str] = {}
+    try:
+        need_rules.mask(chosen)
+    except InvalidInput as err:
+        errors["needs"] = error_text(err)
+    try:
+        if language != OTHER_LANGUAGE:
+            need_rules.check_language(language)
+    except InvalidInput as err:
+        errors["interpreter_language"] = error_text(err)
+    if priority not in (None, "1"):
+        errors["priority"] = error_text(InvalidInput(N_("Besoin inconnu."), field="priority"))
+    wanted = chosen + ([need_rules.INTERPRETER] if language and need_rules.INTERPRETER not in chosen else [])
+    answers = {"needs": wanted, "interpreter_language": None if language in ("", OTHER_LANGUAGE) else language,
+               "priority": 1 if priority == "1" else 0}
+    return {"answers": answers, "shown": shown}, errors
 
 
 @bp.get("/k/<site>")
@@ -242,29 +284,108 @@ def checkin_post(site: str):
             check(value)
         except InvalidInput as err:
             errors[field] = error_text(err)
+    needs, need_errors = _read_needs(request.form)
+    errors.update(need_errors)
+    values = {"nir": nir or "", "phone": phone} | needs["shown"]
     if errors:
-        values = {"nir": nir or "", "phone": phone}
         return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
 
     remembered = _remembered_ticket(place)
     if remembered is not None:
         return _to_ticket(place, remembered.public_id)
+    answers = {"rdv": rdv, "nir": nir, "phone": phone or None} | needs["answers"]
     with _once.slot(f"{place.id}:{nonce}") as slot:
         if slot[1] is None:
             try:
-                with database().write_session() as s:
-                    result = check_in(s, vault(), site_id=place.id, has_appointment=rdv == "oui", nir=nir,
-                                      phone=phone or None, channel="self", now=utcnow())
-                    public_id = result.ticket.public_id
-                    s.commit()
+                public_id = _issue(place, answers, confirm_callback=False)
+            except CallbackOnly as err:
+                # Nothing stored: the visitor first reads that the CAF will call them.
+                session[CALLBACK_KEY] = _seal(place, answers, err.params["time"])
+                return redirect(url_for("kiosk.callback", site=place.slug), code=303)
             except InvalidInput as err:  # the domain had the last word on a field
-                field = err.field if err.field in ("nir", "phone") else "nir"
-                return _form(place, rdv, values={"nir": nir or "", "phone": phone},
-                             errors={field: error_text(err)}, status=422, nonce=nonce)
+                field = err.field if err.field in FIELDS else "nir"
+                return _form(place, rdv, values=values, errors={field: error_text(err)}, status=422, nonce=nonce)
             except DomainError as err:
                 return error_page(409, error_text(err))
             slot[1] = public_id
         public_id = slot[1]
+    return _to_ticket(place, public_id)
+
+
+def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
+    """Check the visitor in with their *answers*; return the ticket's link secret."""
+    with database().write_session() as s:
+        result = check_in(s, vault(), site_id=place.id, has_appointment=answers["rdv"] == "oui",
+                          nir=answers["nir"], phone=answers["phone"], channel="self",
+                          priority=answers["priority"], needs=answers["needs"],
+                          interpreter_language=answers["interpreter_language"],
+                          confirm_callback=confirm_callback, now=utcnow())
+        public_id = result.ticket.public_id
+        s.commit()
+    return public_id
+
+
+# --- phone call-back only ------------------------------------------------------------------
+# The answers wait in the session, sealed with the data key: the NIR is in no page, no
+# URL and no hidden field, and the phone can neither read nor change it. It lasts as long
+# as the presence window, for this site only.
+
+def _seal(place: Site, answers: dict, callback_time: str) -> str:
+    data = answers | {"site": place.id, "time": callback_time, "once": secrets.token_urlsafe(16),
+                      "until": utcnow().timestamp() + CALLBACK_SECONDS}
+    return base64.urlsafe_b64encode(vault().encrypt(json.dumps(data))).decode("ascii")
+
+
+def _pending_callback(place: Site) -> dict | None:
+    """Return the sealed answers of a call-back visitor of *place*, if still valid."""
+    raw = session.get(CALLBACK_KEY)
+    if not isinstance(raw, str):
+        return None
+    try:
+        data = json.loads(vault().decrypt(base64.urlsafe_b64decode(raw.encode("ascii"))))
+    except (ValueError, TypeError):  # altered, or sealed with another key
+        return None
+    if not isinstance(data, dict) or data.get("site") != place.id or data.get("until", 0) < utcnow().timestamp():
+        return None
+    return data
+
+
+@bp.get("/k/<site>/rappel")
+def callback(site: str):
+    """Tell a visitor whose only appointment today is a phone call-back that the CAF will call."""
+    place = _site(site)
+    if not _present(place):
+        return _not_present()
+    remembered = _remembered_ticket(place)
+    if remembered is not None:
+        return redirect(url_for("kiosk.ticket", public_id=remembered.public_id), code=303)
+    pending = _pending_callback(place)
+    if pending is None:
+        return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
+    return render_template("kiosk/callback.html", site=place, time=pending["time"])
+
+
+@bp.post("/k/<site>/rappel")
+@limiter.limit(ADDRESS_LIMIT)
+def callback_post(site: str):
+    """« Je veux quand même voir quelqu'un »: issue the ticket (once, even on a double tap)."""
+    place = _site(site)
+    if not _present(place):
+        return _not_present()
+    remembered = _remembered_ticket(place)
+    if remembered is not None:
+        return _to_ticket(place, remembered.public_id)
+    pending = _pending_callback(place)
+    if pending is None:
+        return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
+    with _once.slot(f"{place.id}:{pending['once']}") as slot:
+        if slot[1] is None:
+            try:
+                slot[1] = _issue(place, pending, confirm_callback=True)
+            except DomainError as err:
+                return error_page(409, error_text(err))
+        public_id = slot[1]
+    session.pop(CALLBACK_KEY, None)
     return _to_ticket(place, public_id)
 
 

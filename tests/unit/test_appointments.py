@@ -5,10 +5,10 @@ import pytest
 
 from accueil import tickets
 from accueil.appointments import callback_only
-from accueil.checkin import check_in
+from accueil.checkin import CallbackOnly, check_in
 from accueil.errors import NothingToCall
 from accueil.models import Agent, Appointment
-from tests.conftest import NOW, make_nir
+from tests.conftest import NOW, make_nir, table_counts
 
 
 def book(db, vault, office, i, at, **kw):
@@ -48,8 +48,21 @@ def test_a_phone_call_back_alone_is_not_an_arrival(database, vault, office):
     book(database, vault, office, 2, NOW, kind="lsf")
     with database.session() as s:
         assert callback_only(s, office.site_id, date(2026, 11, 26), vault.hash_nir(make_nir(2))) is None
-    result = arrive(database, vault, office, 1)  # still wants to see someone: gets a ticket, flagged
-    assert result.appointment is None and result.ticket.appointment_not_found
+    before = table_counts(database)
+    with pytest.raises(CallbackOnly) as told:  # no ticket: the CAF will call them
+        arrive(database, vault, office, 1)
+    assert told.value.params == {"time": "13:00"} and told.value.appointment_id == callback.id  # Paris time
+    assert table_counts(database) == before
+    with database.write_session() as s:  # still wants to see someone: a walk-in ticket, linked to the call-back
+        result = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(1),
+                          confirm_callback=True, now=NOW)
+        s.commit()
+    t = result.ticket
+    assert result.created and result.appointment.id == callback.id and t.appointment_id == callback.id
+    assert t.queue_id == office.n and not t.appointment_not_found and t.claimed_appointment
+    assert t.due_at == NOW and t.arrival_flag is None and t.reserved_until is None
+    assert arrive(database, vault, office, 1).ticket.id == t.id  # and gets it back, not the call-back again
+    assert arrive(database, vault, office, 2).ticket.queue_id == office.r  # in person the same day: the desks
 
 
 def test_an_appointment_assigned_to_a_desk_waits_for_it_then_others_may_take_it(database, vault, office):

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from accueil.checkin import check_in
+from accueil.checkin import CallbackOnly, check_in
 from accueil.errors import InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.models import Appointment, Ticket, TicketTransition
 from accueil import tickets
@@ -71,7 +71,12 @@ def test_appointment_elsewhere_or_by_phone_is_not_an_arrival(database, vault, of
     other = __import__("tests.conftest", fromlist=["Office"]).Office(database, "saint-dizier")
     add_appointment(database, vault, office, make_nir(7), NOW, site_id=other.site_id)
     add_appointment(database, vault, office, make_nir(7), NOW, kind="phone")
-    result = checkin(database, vault, office, nir=make_nir(7), has_appointment=False)
+    with pytest.raises(CallbackOnly):  # only a call-back here today: told so, no ticket unless confirmed
+        checkin(database, vault, office, nir=make_nir(7), has_appointment=False)
+    result = checkin(database, vault, office, nir=make_nir(7), has_appointment=False, confirm_callback=True)
+    assert result.appointment.kind == "phone" and result.ticket.queue_id == office.n
+    add_appointment(database, vault, office, make_nir(8), NOW, site_id=other.site_id)
+    result = checkin(database, vault, office, nir=make_nir(8), has_appointment=False)
     assert result.appointment is None and result.ticket.queue_id == office.n
 
 

@@ -1,0 +1,223 @@
+"""The supervisors' configuration of their site: settings, opening hours, queues, desks, agents.
+
+Supervisors only, their own site only (the site comes from the session, never from the
+URL; an id of another site's row is « introuvable »). Every change is a plain form POST
+with its CSRF token; the rules live in accueil.configuration. A bad input re-renders the
+page with the message beside its field and stores nothing. Committed changes reach the
+site's consoles and screens through the SiteChanged event (agent_console/sockets.py,
+display/sockets.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from accueil import configuration as rules
+from accueil import needs
+from accueil.clock import utcnow
+from accueil.errors import DomainError, InvalidInput, NotFound
+from agent_console import auth, sockets
+from agent_console.views import agent_key, require_supervisor
+from web.context import database
+from web.i18n import error_text
+from web.security import error_page, limiter
+
+bp = Blueprint("configuration", __name__, url_prefix="/agent/configuration", template_folder="templates")
+
+LIMIT = "60 per minute"
+
+
+@dataclass
+class Failed:
+    """The form that was refused: what was typed (never a password) and the message of each field."""
+
+    form: str
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+
+@bp.before_request
+def _guard():
+    return auth.check_idle()
+
+
+def _page(failed: Failed | None = None, status: int = 200):
+    with database().session() as s:
+        pic = rules.picture(s, current_user.site_id)
+
+    def error(form: str, name: str) -> str:
+        return failed.errors.get(name, "") if failed is not None and failed.form == form else ""
+
+    def value(form: str, name: str, default=""):
+        if failed is not None and failed.form == form and name in failed.values:
+            return failed.values[name]
+        return default
+
+    return render_template(
+        "agent_console/configuration.html", p=pic, failed=failed, error=error, value=value,
+        messages=get_flashed_messages(with_categories=True), weekdays=rules.WEEKDAYS,
+        format_periods=rules.format_periods, kinds=rules.KIND_LABELS, purposes=rules.PURPOSE_LABELS,
+        roles=rules.ROLE_LABELS, capabilities=needs.CAPABILITY_LABELS, capability_codes=needs.codes,
+        priority_rules=needs.PRIORITY_RULES,
+    ), status
+
+
+def _form(*names: str) -> dict:
+    return {name: request.form.get(name, "")[:200] for name in names}
+
+
+def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw) -> tuple[bool, object]:
+    """Run *fn* in a write session and commit: (True, back to the page), or (False, the refusal).
+
+    On bad input the page comes again, the message beside the field and what was typed kept.
+    """
+    refused = require_supervisor()
+    if refused:
+        return False, refused
+    try:
+        with database().write_session() as s:
+            fn(s, site_id=current_user.site_id, now=utcnow(), **kw)
+            s.commit()
+    except NotFound as err:
+        return False, error_page(404, error_text(err))
+    except InvalidInput as err:
+        return False, _page(Failed(form, values, {err.field or "form": error_text(err)}), 400)
+    except DomainError as err:
+        return False, _page(Failed(form, values, {"form": error_text(err)}), 409)
+    flash(message, "ok")
+    return True, redirect(url_for("configuration.page", _anchor=anchor), code=303)
+
+
+@bp.get("")
+@login_required
+def page():
+    return require_supervisor() or _page()
+
+
+# --- the site --------------------------------------------------------------------------------
+
+
+@bp.post("/site")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def site():
+    values = _form("name", "retention_hours", "checkin_early_minutes", "checkin_late_minutes",
+                   "assigned_wait_minutes", "priority_rule")
+    return _apply("site", "site", gettext("Les réglages du site sont enregistrés."), rules.update_site,
+                        values, **values)[1]
+
+
+@bp.post("/hours")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def hours():
+    days = {day: request.form.get(f"hours-{day}", "")[:100] for day in range(7)}
+    values = {f"hours-{day}": text for day, text in days.items()}
+    return _apply("hours", "hours", gettext("Les horaires d'ouverture sont enregistrés."),
+                        rules.set_opening_hours, values, days=days)[1]
+
+
+# --- queues ----------------------------------------------------------------------------------
+
+
+@bp.post("/queues")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def add_queue():
+    values = _form("letter", "name", "kind", "seats", "purpose")
+    return _apply("queue-new", "queues", gettext("La file est créée."), rules.create_queue, values,
+                        letter=values["letter"], name=values["name"], kind=values["kind"], seats=values["seats"],
+                        purpose=values["purpose"])[1]
+
+
+@bp.post("/queues/<int:queue_id>")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def edit_queue(queue_id: int):
+    values = _form("name", "kind", "seats", "purpose")
+    return _apply(f"queue-{queue_id}", f"queue-{queue_id}", gettext("La file est modifiée."),
+                        rules.update_queue, values, queue_id=queue_id, **values)[1]
+
+
+@bp.post("/queues/<int:queue_id>/active")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def queue_active(queue_id: int):
+    active = request.form.get("active") == "1"
+    message = gettext("La file est rouverte.") if active else gettext("La file est fermée.")
+    return _apply(f"queue-{queue_id}-active", f"queue-{queue_id}", message, rules.set_queue_active, {},
+                        queue_id=queue_id, active=active)[1]
+
+
+# --- desks -----------------------------------------------------------------------------------
+
+
+def _desk_values() -> dict:
+    return {"name": request.form.get("name", "")[:200], "queues": request.form.getlist("queues")[:30],
+            "capabilities": request.form.getlist("capabilities")[:10]}
+
+
+@bp.post("/desks")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def add_desk():
+    v = _desk_values()
+    return _apply("desk-new", "desks", gettext("Le bureau est créé."), rules.create_desk, v,
+                        name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])[1]
+
+
+@bp.post("/desks/<int:desk_id>")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def edit_desk(desk_id: int):
+    v = _desk_values()
+    return _apply(f"desk-{desk_id}", f"desk-{desk_id}", gettext("Le bureau est modifié."), rules.update_desk,
+                        v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])[1]
+
+
+@bp.post("/desks/<int:desk_id>/active")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def desk_active(desk_id: int):
+    active = request.form.get("active") == "1"
+    message = gettext("Le bureau est rouvert.") if active else gettext("Le bureau est fermé.")
+    return _apply(f"desk-{desk_id}-active", f"desk-{desk_id}", message, rules.set_desk_active, {},
+                        desk_id=desk_id, active=active)[1]
+
+
+# --- agents ----------------------------------------------------------------------------------
+
+
+@bp.post("/agents")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def add_agent():
+    values = _form("login", "role")
+    return _apply("agent-new", "agents", gettext("Le compte est créé. Donnez le mot de passe à la personne."),
+                        rules.create_agent, values, login=values["login"], role=values["role"],
+                        password=request.form.get("password", "")[:200])[1]
+
+
+@bp.post("/agents/<int:agent_id>/active")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def agent_active(agent_id: int):
+    active = request.form.get("active") == "1"
+    message = gettext("Le compte est réactivé.") if active else gettext("Le compte est désactivé.")
+    ok, response = _apply(f"agent-{agent_id}-active", f"agent-{agent_id}", message, rules.set_agent_active, {},
+                          agent_id=agent_id, active=active, by_agent_id=current_user.id)
+    if ok and not active:
+        sockets.disconnect_agent(agent_id)  # its open consoles close now; its next request is refused
+    return response
+
+
+@bp.post("/agents/<int:agent_id>/password")
+@login_required
+@limiter.limit(LIMIT, key_func=agent_key)
+def agent_password(agent_id: int):
+    return _apply(f"agent-{agent_id}-password", f"agent-{agent_id}",
+                        gettext("Le mot de passe est changé. Donnez-le à la personne."), rules.reset_password, {},
+                        agent_id=agent_id, password=request.form.get("password", "")[:200])[1]

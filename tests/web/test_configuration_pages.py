@@ -1,0 +1,213 @@
+"""The configuration pages: supervisors of their own site only, CSRF, messages beside fields, nothing stored on error."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from accueil.agents import authenticate
+from accueil.models import Agent, Desk, OpeningPeriod, Queue, Site
+from tests.conftest import table_counts
+from tests.web.test_commands import accueil, instance  # noqa: F401 (fixture)
+from tests.web.test_console import Console, db, desk_id, site_id
+
+PAGE = "/agent/configuration"
+
+
+def ids(app, slug="chaumont"):
+    """The ids of a site's queues (by letter), desks (by name) and agents (by login)."""
+    sid = site_id(app, slug)
+    with db(app).session() as s:
+        return {
+            "queues": {q.letter: q.id for q in s.exec(select(Queue).where(Queue.site_id == sid)).all()},
+            "desks": {d.name: d.id for d in s.exec(select(Desk).where(Desk.site_id == sid)).all()},
+            "agents": {a.login: a.id for a in s.exec(select(Agent).where(Agent.site_id == sid)).all()},
+        }
+
+
+def posts(app):
+    """Every change the page can make, on Chaumont's own rows, with good input."""
+    own = ids(app)
+    return [
+        ("/site", dict(name="Caf de Chaumont", retention_hours="24", checkin_early_minutes="30",
+                       checkin_late_minutes="15", assigned_wait_minutes="10", priority_rule="first")),
+        ("/hours", {"hours-0": "08:30-12:00"}),
+        ("/queues", dict(letter="F", name="Familles", kind="desks", purpose="")),
+        (f"/queues/{own['queues']['R']}", dict(name="Rendez-vous", kind="desks", purpose="appointment")),
+        (f"/queues/{own['queues']['R']}/active", dict(active="0")),
+        ("/desks", dict(name="Bureau 9", queues=str(own["queues"]["R"]))),
+        (f"/desks/{own['desks']['Bureau 1']}", dict(name="Bureau 1", queues=str(own["queues"]["R"]))),
+        (f"/desks/{own['desks']['Bureau 1']}/active", dict(active="0")),
+        ("/agents", dict(login="paul", password="un mot de passe long", role="agent")),
+        (f"/agents/{own['agents']['agent.chaumont']}/active", dict(active="0")),
+        (f"/agents/{own['agents']['agent.chaumont']}/password", dict(password="un mot de passe long")),
+    ]
+
+
+def test_anonymous_is_sent_to_login(app):
+    r = app.test_client().get(PAGE)
+    assert r.status_code == 303 and "/agent/login" in r.headers["Location"]
+
+
+def test_a_plain_agent_is_refused_everywhere_and_changes_nothing(app):
+    agent = Console(app, "agent.chaumont")
+    assert agent.get(PAGE).status_code == 403
+    assert "Configuration du site" not in agent.get("/agent/").get_data(as_text=True)
+    before = table_counts(db(app))
+    for path, data in posts(app):
+        assert agent.post(PAGE + path, json=False, **data).status_code == 403, path
+    assert table_counts(db(app)) == before
+
+
+def test_the_supervisor_sees_the_page_from_the_console_menu(app):
+    sup = Console(app, "superviseur.chaumont")
+    assert f'href="{PAGE}"' in sup.get("/agent/").get_data(as_text=True)
+    html = sup.get(PAGE).get_data(as_text=True)
+    for title in ("Le site", "Horaires d'ouverture", "Files d'attente", "Bureaux", "Comptes des agents"):
+        assert title in html
+    assert "superviseur.chaumont" in html and "agent.saint-dizier" not in html
+    assert "<script>" not in html and "style=" not in html  # strict CSP: no inline script or style
+
+
+def test_every_change_needs_the_csrf_token(app):
+    sup = Console(app, "superviseur.chaumont")
+    before = table_counts(db(app))
+    for path, data in posts(app):
+        r = sup.client.post(PAGE + path, data=data)
+        assert r.status_code == 400 and "expiré" in r.get_data(as_text=True), path
+    assert table_counts(db(app)) == before
+    with db(app).session() as s:
+        assert s.get(Site, site_id(app, "chaumont")).name != "Caf de Chaumont"
+
+
+def test_another_sites_rows_are_out_of_reach(app):
+    sup = Console(app, "superviseur.chaumont")
+    other = ids(app, "saint-dizier")
+    before = table_counts(db(app))
+    queue, desk, agent = other["queues"]["R"], other["desks"]["Bureau 1"], other["agents"]["agent.saint-dizier"]
+    for path, data in [(f"/queues/{queue}", dict(name="Pris", kind="desks", purpose="appointment")),
+                       (f"/queues/{queue}/active", dict(active="0")),
+                       (f"/desks/{desk}", dict(name="Pris", queues=str(ids(app)["queues"]["R"]))),
+                       (f"/desks/{desk}/active", dict(active="0")),
+                       (f"/agents/{agent}/active", dict(active="0")),
+                       (f"/agents/{agent}/password", dict(password="un mot de passe pirate"))]:
+        assert sup.post(PAGE + path, json=False, **data).status_code == 404, path
+    # Nor may a desk of Chaumont serve a queue of Saint-Dizier.
+    r = sup.post(PAGE + "/desks", json=False, name="Bureau 9", queues=str(queue))
+    assert r.status_code == 400
+    assert table_counts(db(app)) == before
+    with db(app).session() as s:
+        assert s.get(Agent, agent).active and s.get(Queue, queue).active and s.get(Desk, desk).name == "Bureau 1"
+        assert authenticate(s, "agent.saint-dizier", "un mot de passe pirate") is None
+
+
+@pytest.mark.parametrize("path,data,form_field,message", [
+    ("/site", dict(name="Chaumont", retention_hours="9999", checkin_early_minutes="30", checkin_late_minutes="15",
+                   assigned_wait_minutes="10", priority_rule="first"), "site-retention_hours", "entre 0 et 720"),
+    ("/hours", {"hours-2": "9h-midi"}, "hours-hours-2", "08:30-12:00"),
+    ("/queues", dict(letter="R", name="Doublon", kind="desks", purpose=""), "queue-new-letter", "déjà prise"),
+    ("/queues", dict(letter="E", name="Espace", kind="zone", seats="0", purpose=""), "queue-new-seats", "entre 1"),
+    ("/desks", dict(name="Bureau 9", queues="R"), "desk-new-queues", "files ouvertes"),
+    ("/desks", dict(name="Bureau 1", queues="1"), "desk-new-name", "déjà"),
+    ("/desks", dict(name="Bureau 9"), "desk-new-queues", "au moins une file"),
+    ("/agents", dict(login="Jean Dupont", password="un mot de passe long", role="agent"), "agent-new-login",
+     "identifiant"),
+    ("/agents", dict(login="jean", password="court", role="agent"), "agent-new-password", "10 caractères"),
+])
+def test_bad_input_gets_its_message_beside_the_field_and_stores_nothing(app, path, data, form_field, message):
+    sup = Console(app, "superviseur.chaumont")
+    before = table_counts(db(app))
+    r = sup.post(PAGE + path, json=False, **data)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert table_counts(db(app)) == before
+    error = re.search(rf'<p class="field-error" id="{form_field}-error">([^<]*)</p>', html)
+    assert error and message in error.group(1), html[:3000]
+    assert f'href="#{form_field}"' in html  # the summary at the top links to the field
+    assert f'id="{form_field}"' in html and f"{form_field}-error" in re.search(
+        rf'id="{form_field}"[^>]*', html).group(0)  # the field (or its fieldset) points at its message
+    assert "un mot de passe long" not in html  # a password is never sent back
+
+
+def test_closing_a_queue_where_people_wait_is_refused_clearly(app):
+    from tests.web.test_console import issue
+
+    sup = Console(app, "superviseur.chaumont")
+    issue(app, "chaumont", 1, appointment=True)
+    queue = ids(app)["queues"]["R"]
+    r = sup.post(PAGE + f"/queues/{queue}/active", json=False, active="0")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "1 ticket(s)" in re.search(rf'id="queue-{queue}-active-active-error">([^<]*)<', html).group(1)
+    with db(app).session() as s:
+        assert s.get(Queue, queue).active
+
+
+def test_good_input_is_stored_and_shown(app):
+    sup = Console(app, "superviseur.chaumont")
+    own = ids(app)
+    r = sup.post(PAGE + "/site", json=False, name="Caf de Chaumont", retention_hours="24", checkin_early_minutes="20",
+                 checkin_late_minutes="10", assigned_wait_minutes="5", priority_rule="time")
+    assert r.status_code == 303 and r.headers["Location"].endswith(PAGE + "#site")
+    assert sup.post(PAGE + "/hours", json=False, **{"hours-0": "08:30-12:00, 13:30-16:30"}).status_code == 303
+    assert sup.post(PAGE + "/queues", json=False, letter="f", name="Familles", kind="zone", seats="4",
+                    purpose="").status_code == 303
+    family = ids(app)["queues"]["F"]
+    assert sup.post(PAGE + "/desks", json=False, name="Bureau 4", queues=[str(own["queues"]["R"]), str(family)],
+                    capabilities=["lsf"]).status_code == 303
+    assert sup.post(PAGE + f"/desks/{own['desks']['Bureau 2']}", json=False, name="Bureau 2 bis",
+                    queues=str(own["queues"]["R"]), capabilities=["mobility", "interpreter"]).status_code == 303
+    assert sup.post(PAGE + "/agents", json=False, login="paul.martin", password="un mot de passe long",
+                    role="supervisor").status_code == 303
+    with db(app).session() as s:
+        site = s.get(Site, site_id(app, "chaumont"))
+        assert (site.name, site.retention_hours, site.checkin_early_minutes, site.priority_rule) == \
+            ("Caf de Chaumont", 24, 20, "time")
+        assert len(s.exec(select(OpeningPeriod).where(OpeningPeriod.site_id == site.id)).all()) == 2
+        assert (s.get(Queue, family).kind, s.get(Queue, family).seats) == ("zone", 4)
+        assert s.get(Desk, own["desks"]["Bureau 2"]).name == "Bureau 2 bis"
+        assert s.get(Desk, own["desks"]["Bureau 2"]).capabilities == 6
+        paul = authenticate(s, "paul.martin", "un mot de passe long")
+        assert paul is not None and paul.role == "supervisor" and paul.site_id == site.id
+    html = sup.get(PAGE).get_data(as_text=True)
+    assert "Les réglages du site sont enregistrés." in html
+    assert "08:30-12:00, 13:30-16:30" in html and "Bureau 2 bis" in html and "paul.martin" in html
+
+
+def test_a_disabled_agent_is_signed_out_at_the_next_request_and_cannot_sign_in(app):
+    agent = Console(app, "agent.chaumont")
+    assert agent.get("/agent/").status_code == 200
+    sup = Console(app, "superviseur.chaumont")
+    me = ids(app)["agents"]["superviseur.chaumont"]
+    target = ids(app)["agents"]["agent.chaumont"]
+    assert sup.post(PAGE + f"/agents/{target}/active", json=False, active="0").status_code == 303
+    r = agent.get("/agent/")
+    assert r.status_code == 303 and "/agent/login" in r.headers["Location"]
+    with pytest.raises(AssertionError):
+        Console(app, "agent.chaumont")  # the login is refused
+    # A supervisor cannot lock themselves out.
+    r = sup.post(PAGE + f"/agents/{me}/active", json=False, active="0")
+    assert r.status_code == 400 and "propre compte" in r.get_data(as_text=True)
+    assert sup.post(PAGE + f"/agents/{target}/active", json=False, active="1").status_code == 303
+    assert Console(app, "agent.chaumont").get("/agent/").status_code == 200
+
+
+def test_the_reset_password_replaces_the_old_one(app):
+    sup = Console(app, "superviseur.chaumont")
+    target = ids(app)["agents"]["agent.chaumont"]
+    assert sup.post(PAGE + f"/agents/{target}/password", json=False, password="nouveau secret 2026").status_code == 303
+    with pytest.raises(AssertionError):
+        Console(app, "agent.chaumont")
+    assert Console(app, "agent.chaumont", password="nouveau secret 2026").get("/agent/").status_code == 200
+
+
+def test_sites_are_added_from_the_command_line(instance):  # noqa: F811
+    ok = accueil(instance, "site", "add", "langres", "Caf de la Haute-Marne — Langres")
+    assert ok.returncode == 0, ok.stderr
+    assert "langres" in ok.stdout
+    again = accueil(instance, "site", "add", "langres", "Encore")
+    assert again.returncode == 1 and "existe déjà" in again.stderr and "Traceback" not in again.stderr
+    sup = accueil(instance, "agent", "add", "chef.langres", "--site", "langres", "--supervisor", "--password-stdin",
+                  stdin="un mot de passe long\n")
+    assert sup.returncode == 0, sup.stderr
