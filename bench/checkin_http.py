@@ -41,7 +41,9 @@ BIN = Path(sys.executable).parent
 
 
 def nir(i: int) -> str:
-    body = f"1{80 + i // 12000 % 20:02d}{i % 12 + 1:02d}75056{i // 12 % 999 + 1:03d}"
+    """Return a valid NIR, a distinct one for each i below 59,940,000 (a repeat would get its ticket back)."""
+    within, year, dept = i % 11988, i // 11988 % 100, 75 - i // 1198800 % 50
+    body = f"1{year:02d}{within % 12 + 1:02d}{dept:02d}056{within // 12 + 1:03d}"
     return body + stdnum_nir.calc_check_digits(body)
 
 
@@ -51,10 +53,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(target: str, env: dict) -> tuple[subprocess.Popen, str]:
+def serve(target: str, env: dict, config: str = "deploy/gunicorn.conf.py") -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = env | {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning"}
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), target],
+    env = env | {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning",
+                 "ACCUEIL_CONTROL_SOCKET": str(Path(env["ACCUEIL_INSTANCE"]) / f"gunicorn-{port}.ctl")}
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / config), target],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -106,6 +109,29 @@ def load(clients: int, seconds: float, prepare, request) -> tuple[float, list[fl
     return len(flat) / elapsed, flat, sum(failures)
 
 
+def checkins(urls: list[str], clients: int, seconds: float, secret: str) -> tuple[float, list[float], int]:
+    """Load the product's check-in; phone c stays on urls[c % len(urls)] (nginx's sticky sessions)."""
+    codes = PresenceCodes(secret)
+
+    def prepare(c):
+        url = urls[c % len(urls)]
+        http = requests.Session()
+        scan = http.get(f"{url}/k/chaumont/{codes.issue(1, now=utcnow())}", allow_redirects=False)
+        assert scan.status_code == 303, scan.status_code
+        page = http.get(f"{url}/k/chaumont", params={"rdv": "non"})
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        return {"url": url, "cookie": f"session={http.cookies['session']}", "csrf": token}
+
+    def checkin(http, state, c, k):
+        r = http.post(f"{state['url']}/k/chaumont", allow_redirects=False,
+                      headers={"Cookie": state["cookie"]},
+                      data={"csrf_token": state["csrf"], "rdv": "non", "once": f"{c}-{k}",
+                            "nir": nir(c * 100000 + k), "phone": "06 12 34 56 78"})
+        return r.status_code == 303 and r.headers["Location"].startswith("/ticket/")
+
+    return load(clients, seconds, prepare, checkin)
+
+
 def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
 
@@ -124,27 +150,11 @@ def main() -> None:
     try:
         subprocess.run([str(BIN / "accueil"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run([str(BIN / "accueil"), "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-        codes = PresenceCodes(secret)
 
         # --- check-in on the product ---------------------------------------------------
         proc, url = serve("app:create_app()", env)
         try:
-            def prepare(c):
-                http = requests.Session()
-                scan = http.get(f"{url}/k/chaumont/{codes.issue(1, now=utcnow())}", allow_redirects=False)
-                assert scan.status_code == 303, scan.status_code
-                page = http.get(f"{url}/k/chaumont", params={"rdv": "non"})
-                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-                return {"cookie": f"session={http.cookies['session']}", "csrf": token}
-
-            def checkin(http, state, c, k):
-                r = http.post(f"{url}/k/chaumont", allow_redirects=False,
-                              headers={"Cookie": state["cookie"]},
-                              data={"csrf_token": state["csrf"], "rdv": "non", "once": f"{c}-{k}",
-                                    "nir": nir(c * 100000 + k), "phone": "06 12 34 56 78"})
-                return r.status_code == 303 and r.headers["Location"].startswith("/ticket/")
-
-            checkin_rps, checkin_lat, checkin_fail = load(args.clients, args.seconds, prepare, checkin)
+            checkin_rps, checkin_lat, checkin_fail = checkins([url], args.clients, args.seconds, secret)
         finally:
             stop(proc)
 

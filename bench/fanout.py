@@ -51,11 +51,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(instance: Path, env: dict, tickets_needed: int) -> tuple[str, int]:
+def prepare(instance: Path, env: dict, tickets_needed: int, db_url: str | None = None) -> tuple[str, int]:
     """Migrate, load the demo, queue the tickets to call, enrol a display; return its cookie and a desk."""
     for cmd in (["db", "upgrade"], ["demo"]):
-        subprocess.run([str(BIN / "accueil"), *cmd], env=env, check=True, cwd=ROOT, capture_output=True)
-    db = Database(f"sqlite:///{instance / 'accueil.db'}")
+        subprocess.run([str(BIN / "accueil"), *cmd], env={**env, "ACCUEIL_ASYNC_MODE": "threading"}, check=True,
+                       cwd=ROOT, capture_output=True)
+    db = Database(db_url or f"sqlite:///{instance / 'accueil.db'}")
     vault = Vault(load_data_key(str(instance)))
     with db.write_session() as s:
         site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
@@ -115,12 +116,14 @@ class Fleet:
         client.on("snapshot", on_snapshot, namespace="/display")
         return client
 
-    async def connect(self, url: str, cookie: str, batch: int = 25):
+    async def connect(self, urls: list[str], cookie: str, batch: int = 25):
+        """Connect the clients, spread in turn over *urls* (as nginx spreads phones over processes)."""
         for start in range(0, self.n, batch):
             group = [self._client(i) for i in range(start, min(self.n, start + batch))]
-            await asyncio.gather(*(c.connect(url, headers={"Cookie": f"accueil_device={cookie}"},
+            await asyncio.gather(*(c.connect(urls[(start + j) % len(urls)], headers={"Cookie": f"accueil_device={cookie}"},
                                              auth={"site": "chaumont"}, namespaces=["/display"],
-                                             transports=["websocket"], wait_timeout=30) for c in group))
+                                             transports=["websocket"], wait_timeout=30)
+                                   for j, c in enumerate(group)))
             self.clients.extend(group)
         await self.until(lambda: min(self.versions) >= 0)
 
@@ -140,14 +143,24 @@ class Fleet:
         await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
 
 
-async def measure(url: str, cookie: str, desk_id: int, n: int, rounds: int, pid: int) -> tuple[list[float], int]:
+async def measure(url: str | list[str], cookie: str, desk_id: int, n: int, rounds: int,
+                  pid: int | list[int], timing: dict | None = None) -> tuple[list[float], int]:
+    """Return every delivery latency (s) and the workers' RSS (kB); calls go through the first URL.
+
+    *timing*, if given, gets the seconds spent in the counted rounds (calls, deliveries, frees).
+    """
+    urls = [url] if isinstance(url, str) else url
+    pids = [pid] if isinstance(pid, int) else pid
+    url = urls[0]
     fleet = Fleet(n)
-    await fleet.connect(url, cookie)
+    await fleet.connect(urls, cookie)
     latencies: list[float] = []
     server_ms: list[tuple[float, float]] = []
     async with aiohttp.ClientSession() as http:
         for i in range(rounds + 1):  # the first round warms up (imports, caches, pools): not counted
             t0 = time.perf_counter()
+            if i == 1:
+                started = t0
             async with http.post(f"{url}/bench/call", params={"desk": desk_id}) as r:
                 r.raise_for_status()
                 answer = await r.json()
@@ -161,7 +174,9 @@ async def measure(url: str, cookie: str, desk_id: int, n: int, rounds: int, pid:
                 r.raise_for_status()
                 v = (await r.json())["v"]
             await fleet.until(lambda: min(fleet.versions) >= v)
-    rss = rss_kb(pid)
+        if timing is not None and rounds:
+            timing["rounds_s"] = time.perf_counter() - started
+    rss = sum(rss_kb(p) for p in pids)
     await fleet.close()
     if server_ms:
         print(f"  server side, median: core transaction {statistics.median(c for c, _ in server_ms):.1f} ms, "
@@ -169,9 +184,9 @@ async def measure(url: str, cookie: str, desk_id: int, n: int, rounds: int, pid:
     return latencies, rss
 
 
-def serve(app_spec: str, env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", app_spec], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def serve(app_spec: str, env: dict, port: int, config: str = "deploy/gunicorn.conf.py") -> subprocess.Popen:
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", config, app_spec], env={**env, "PORT": str(port)},
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

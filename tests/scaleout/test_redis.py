@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
-import pytest
 import requests
 import socketio
 from sqlmodel import select
@@ -23,41 +17,7 @@ from accueil.devices import create_enrolment, enrol
 from accueil.identity import Vault, load_data_key
 from accueil.models import Desk, Site
 from tests.conftest import make_nir
-from tests.redis_server import RedisServer
-from tests.web.test_commands import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    yield server
-    server.stop()
-
-
-class Process:
-    """One scale-out gunicorn process."""
-
-    def __init__(self, env: dict, tmp: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**env, "PORT": str(self.port), "ACCUEIL_CONTROL_SOCKET": str(tmp / f"gunicorn-{self.port}.ctl")}
-        self.popen = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn-scaleout.conf.py", "app:create_app()"],
-                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(300):
-            try:
-                if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError("process did not start:\n" + self.popen.communicate(timeout=10)[0])
-
-    def stop(self) -> str:
-        self.popen.send_signal(signal.SIGTERM)
-        return self.popen.communicate(timeout=30)[0]
+from tests.scaleout.servers import AppProcess, prepare_instance
 
 
 def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_server, tmp_path):
@@ -65,10 +25,7 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
     instance = tmp_path / "instance"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_server.url, "ACCUEIL_INSTANCE": str(instance),
            "ACCUEIL_ASYNC_MODE": "gevent", "RATELIMIT_ENABLED": "0"}
-    for args in (("db", "upgrade"), ("demo",)):
-        done = subprocess.run([str(BIN / "accueil"), *args], env={**env, "ACCUEIL_ASYNC_MODE": "threading"},
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
+    prepare_instance(env)
 
     db = Database(url)
     vault = Vault(load_data_key(str(instance)))
@@ -81,7 +38,7 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
         s.commit()
     db.dispose()
 
-    a, b = Process(env, tmp_path), Process(env, tmp_path)
+    a, b = AppProcess(env, tmp_path), AppProcess(env, tmp_path)
     received, got_call = [], threading.Event()
     display = socketio.Client()
 
