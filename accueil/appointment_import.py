@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.history import site_changed
 from accueil.i18n import N_
 from accueil.identity import Vault, validate_nir
 from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Agent, Appointment, Desk, Site
@@ -177,4 +179,6 @@ def import_appointments(
         else:
             report.unchanged += 1
     session.flush()
+    if report.created or report.updated:  # consoles and the day's list resync, whatever process imported
+        site_changed(session, site.id, utcnow(), kind="appointments")
     return report

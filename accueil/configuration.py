@@ -21,8 +21,7 @@ from accueil.agents import MIN_PASSWORD, add_agent
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
 from accueil.errors import InvalidInput, NotFound
-from accueil.events import SiteChanged, record
-from accueil.history import bump_version
+from accueil.history import site_changed
 from accueil.i18n import N_
 from accueil.lifecycle import ACTIVE, CALLED, SERVING, WAITING
 from accueil.models import (AGENT, APPOINTMENT, DESKS, SUPERVISOR, WALK_IN, ZONE, Agent, Desk, DeskQueue,
@@ -73,14 +72,6 @@ def _site(session: Session, site_id: int) -> Site:
     return site
 
 
-def _changed(session: Session, site_id: int, now: datetime) -> int:
-    """Bump the site's version and queue the SiteChanged event published after commit."""
-    session.flush()
-    version = bump_version(session, site_id)
-    record(session, SiteChanged(site_id=site_id, version=version, at=as_utc(now)))
-    return version
-
-
 # --- sites -----------------------------------------------------------------------------------
 
 
@@ -119,7 +110,7 @@ def update_site(session: Session, *, site_id: int, name: str, retention_hours: o
     for key, value in values.items():
         setattr(site, key, value)
     session.add(site)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return site
 
 
@@ -173,7 +164,7 @@ def set_opening_hours(session: Session, *, site_id: int, days: dict[int, str], n
     session.execute(delete(OpeningPeriod).where(OpeningPeriod.site_id == site_id))
     for day, periods in parsed.items():
         session.add_all([OpeningPeriod(site_id=site_id, weekday=day, opens=o, closes=c) for o, c in periods])
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return parsed
 
 
@@ -242,7 +233,7 @@ def create_queue(session: Session, *, site_id: int, letter: str, name: str, kind
     kind, seats = _kind_and_seats(kind, seats)
     queue = Queue(site_id=site_id, letter=letter, name=name, kind=kind, seats=seats, purpose=_purpose(purpose))
     session.add(queue)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return queue
 
 
@@ -256,7 +247,7 @@ def update_queue(session: Session, *, site_id: int, queue_id: int, name: str, ki
     queue.purpose = _purpose(purpose)
     session.add(queue)
     _keep_routing(session, site_id, before, "purpose")
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return queue
 
 
@@ -274,7 +265,7 @@ def set_queue_active(session: Session, *, site_id: int, queue_id: int, active: b
     queue.active = bool(active)
     session.add(queue)
     _keep_routing(session, site_id, before, "active")
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return queue
 
 
@@ -332,7 +323,7 @@ def create_desk(session: Session, *, site_id: int, name: str, queue_ids: list, c
     session.add(desk)
     session.flush()
     _set_queues(session, desk.id, ids)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return desk
 
 
@@ -345,7 +336,7 @@ def update_desk(session: Session, *, site_id: int, desk_id: int, name: str, queu
     ids = _served(session, site_id, queue_ids)
     session.add(desk)
     _set_queues(session, desk.id, ids)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return desk
 
 
@@ -374,7 +365,7 @@ def set_desk_active(session: Session, *, site_id: int, desk_id: int, active: boo
                                field="active")
     desk.active = bool(active)
     session.add(desk)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return desk
 
 
@@ -399,7 +390,7 @@ def create_agent(session: Session, *, site_id: int, login: str, password: str, r
     _site(session, site_id)
     role = _role(role)
     agent = add_agent(session, login=login, site_id=site_id, password=password, supervisor=role == SUPERVISOR)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return agent
 
 
@@ -413,7 +404,7 @@ def set_agent_active(session: Session, *, site_id: int, agent_id: int, active: b
         release_all(session, agent_id=agent.id)
     agent.active = bool(active)
     session.add(agent)
-    _changed(session, site_id, now)
+    site_changed(session, site_id, now)
     return agent
 
 

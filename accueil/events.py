@@ -36,7 +36,7 @@ class TicketEvent:
 
 @dataclass(frozen=True)
 class SiteChanged:
-    """A supervisor changed the site's configuration (queues, desks, agents, settings): clients resync."""
+    """The site's configuration (kind "configured") or its appointments ("appointments") changed: clients resync."""
 
     site_id: int
     version: int

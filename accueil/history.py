@@ -1,4 +1,4 @@
-"""Record a ticket's transition: the site's version, the history row and the event."""
+"""Record what changes a site: a ticket's transition (version, history row, event) or a site change."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session
 
-from accueil.events import TicketEvent, record
+from accueil.clock import as_utc
+from accueil.events import SiteChanged, TicketEvent, record
 from accueil.lifecycle import EVENT_KINDS
 from accueil.models import Site, Ticket, TicketTransition
 
@@ -15,6 +16,14 @@ def bump_version(session: Session, site_id: int) -> int:
     """Increment and return the site's version (taken last, so its lock is held briefly)."""
     stmt = update(Site).where(Site.id == site_id).values(version=Site.version + 1).returning(Site.version)
     return session.execute(stmt).scalar_one()
+
+
+def site_changed(session: Session, site_id: int, now: datetime, kind: str = "configured") -> int:
+    """Bump the site's version and queue the SiteChanged event published after commit (clients resync)."""
+    session.flush()
+    version = bump_version(session, site_id)
+    record(session, SiteChanged(site_id=site_id, version=version, at=as_utc(now), kind=kind))
+    return version
 
 
 def _figures(ticket: Ticket, action: str, now: datetime) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -83,9 +83,7 @@ def upload():
                          "rejected": rejected, "count": count})
 
 
-@bp.get("/appointments")
-@login_required
-def day():
+def _day_items() -> list[dict]:
     now = utcnow()
     with database().session() as s:
         site = s.get(Site, current_user.site_id)
@@ -94,7 +92,24 @@ def day():
         rows = day_appointments(s, site.id, today, now)
         logins = dict(s.exec(select(Agent.id, Agent.login).where(Agent.site_id == site.id)).all())
         desks = dict(s.exec(select(Desk.id, Desk.name).where(Desk.site_id == site.id)).all())
-    items = [{"id": a.id, "at": a.at.astimezone(tz).strftime("%H:%M"), "kind": KIND_LABELS.get(a.kind, a.kind), "state": state,
-              "state_label": STATE_LABELS[state], "agent": logins.get(a.agent_id), "desk": desks.get(a.desk_id),
-              "reason": a.reason} for a, state in rows]
-    return render_template("agent_console/appointments.html", items=items, today=today)
+    return [{"id": a.id, "at": a.at.astimezone(tz).strftime("%H:%M"), "kind": KIND_LABELS.get(a.kind, a.kind),
+             "state": state, "state_label": STATE_LABELS[state], "agent": logins.get(a.agent_id),
+             "desk": desks.get(a.desk_id), "reason": a.reason} for a, state in rows]
+
+
+@bp.get("/appointments")
+@login_required
+def day():
+    """The day's appointments with their state, kept live (arrivals, calls, imports)."""
+    config = {"namespace": "/agent", "fragment": url_for("appointments.fragment"), "region": "appointments-region",
+              "every": 60,  # « absent » comes with the clock, not with an event
+              "text": {"offline": gettext("Connexion perdue. Reconnexion en cours…"),
+                       "online": gettext("Connecté. La liste est à jour.")}}
+    return render_template("agent_console/appointments.html", items=_day_items(), config=config)
+
+
+@bp.get("/appointments/fragment")
+@login_required
+@limiter.limit("120 per minute", key_func=agent_key)
+def fragment():
+    return render_template("agent_console/_appointments.html", items=_day_items())

@@ -46,7 +46,8 @@ def supervision():
     refused = require_supervisor()
     if refused:
         return refused
-    config = {"namespace": "/agent", "fragment": url_for("supervision.fragment"),
+    config = {"namespace": "/agent", "fragment": url_for("supervision.fragment"), "region": "supervision-region",
+              "every": 30,
               "text": {"offline": gettext("Connexion perdue. Reconnexion en cours…"),
                        "online": gettext("Connecté. Les chiffres sont à jour.")}}
     return render_template("agent_console/supervision.html", p=_picture(), config=config)

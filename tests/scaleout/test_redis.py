@@ -73,3 +73,56 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
         display.disconnect()
         logs = a.stop() + b.stop()
     assert "Traceback" not in logs, logs
+
+
+def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redis(postgres, redis_server, tmp_path):
+    """`accueil appointments import` runs in its own process: its change still reaches live clients."""
+    import subprocess
+    from datetime import timedelta
+
+    from tests.scaleout.servers import BIN, ROOT, enrol_display
+
+    url = postgres.create_database()
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_server.url,
+           "ACCUEIL_INSTANCE": str(tmp_path / "instance"), "ACCUEIL_ASYNC_MODE": "gevent", "RATELIMIT_ENABLED": "0"}
+    prepare_instance(env)
+    db = Database(url)
+    credential = enrol_display(db)
+    db.dispose()
+    server = AppProcess(env, tmp_path)
+    agent = requests.Session()
+    page = agent.get(f"{server.url}/agent/login", timeout=10).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    agent.post(f"{server.url}/agent/login", timeout=10, data={
+        "csrf_token": csrf, "login": "agent.chaumont", "password": "demo-agent-chaumont"})
+    refreshed, snapshots = threading.Event(), []
+    console, display = socketio.Client(), socketio.Client()
+    console.on("refresh", lambda payload: refreshed.set(), namespace="/agent")
+    display.on("snapshot", lambda payload: snapshots.append(payload["v"]), namespace="/display")
+    try:
+        console.connect(server.url, namespaces=["/agent"], transports=["websocket"], wait_timeout=20,
+                        headers={"Cookie": f"session={agent.cookies['session']}"})
+        display.connect(server.url, namespaces=["/display"], transports=["websocket"], wait_timeout=20,
+                        headers={"Cookie": f"accueil_device={credential}"}, auth={"site": "chaumont"})
+        start = threading.Event()
+        start.wait(1)  # the connect snapshots first
+        before = list(snapshots)
+        soon = utcnow() + timedelta(hours=1)
+        csv_file = tmp_path / "rdv.csv"
+        csv_file.write_text("date;heure;nir;type\n"
+                            f"{soon:%Y-%m-%d};{soon:%H:%M};{make_nir(3)};guichet\n", encoding="utf-8")
+        done = subprocess.run([str(BIN / "accueil"), "appointments", "import", str(csv_file), "--site", "chaumont"],
+                              env={**env, "ACCUEIL_ASYNC_MODE": "threading"}, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0 and "Créés : 1." in done.stdout, done.stderr
+        assert refreshed.wait(15), "the console never heard of the import"
+        for _ in range(50):
+            if len(snapshots) > len(before):
+                break
+            start.wait(0.2)
+        assert len(snapshots) > len(before) and snapshots[-1] > max(before, default=-1)
+    finally:
+        console.disconnect()
+        display.disconnect()
+        logs = server.stop()
+    assert "Traceback" not in logs, logs

@@ -98,3 +98,14 @@ def test_unknown_site(database, vault):
     with database.write_session() as s:
         with pytest.raises(NotFound):
             import_appointments(s, vault, site_id=99, rows=[])
+
+
+def test_an_import_that_changes_something_tells_the_live_clients_once(database, vault, office):
+    from accueil.events import SiteChanged
+
+    heard: list[SiteChanged] = []
+    database.bus.subscribe(heard.append, of=SiteChanged)
+    run_import(database, vault, office, GOOD)
+    assert [(e.site_id, e.kind) for e in heard] == [(office.site_id, "appointments")]
+    run_import(database, vault, office, GOOD)  # nothing new: nobody is disturbed
+    assert len(heard) == 1

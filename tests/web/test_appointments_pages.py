@@ -58,3 +58,12 @@ def test_upload_refused_to_agents_and_anonymous(app):
     anonymous = app.test_client()
     assert anonymous.get("/agent/appointments/import").status_code in (302, 303)
     assert _count(app) == before
+
+
+def test_the_day_list_is_live_through_its_fragment(app):
+    agent = Console(app, "agent.chaumont")
+    page = agent.get("/agent/appointments").get_data(as_text=True)
+    assert 'id="appointments-region"' in page and "live_region.js" in page and "/agent/appointments/fragment" in page
+    fragment = agent.get("/agent/appointments/fragment")
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert Console(app, None).get("/agent/appointments/fragment").status_code in (302, 303)

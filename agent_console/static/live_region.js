@@ -1,14 +1,19 @@
-/* Supervision page: on each event of the site (the /agent namespace), fetch the fresh fragment (debounced). */
+/* A live page region (supervision, the day's appointments): on each event of the site (the /agent
+ * namespace), fetch the region's fresh HTML from its fragment URL (debounced). */
 (function () {
   "use strict";
-  var config = JSON.parse(document.getElementById("supervision-config").textContent);
-  var region = document.getElementById("supervision-region");
+  var config = JSON.parse(document.getElementById("live-region-config").textContent);
+  var region = document.getElementById(config.region);
   var state = document.getElementById("live-state");
   var timer = null;
   function refresh() {
     timer = null;
     fetch(config.fragment, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (r) {
+        if (r.redirected || r.status === 401) { window.location.reload(); throw new Error("signed out"); }
+        if (!r.ok) { throw new Error(r.status); }
+        return r.text();
+      })
       .then(function (html) { region.innerHTML = html; })
       .catch(function () { /* the next event or reconnect tries again */ });
   }
@@ -19,5 +24,5 @@
   socket.on("event", later);
   socket.on("refresh", later);
   socket.on("snapshot", function () { /* the console's regions: not used here */ });
-  setInterval(later, 30000); /* waits grow and devices fall silent without any event */
+  if (config.every) { setInterval(later, config.every * 1000); } /* waits grow without any event */
 }());
