@@ -70,23 +70,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_production_server_serves_pages_and_websockets(instance):
-    accueil(instance, "demo")
+def start_production_server(instance) -> tuple[subprocess.Popen, str]:
+    """Start `gunicorn -c deploy/gunicorn.conf.py` on the instance; return it and its address once healthy."""
     port = free_port()
     env = {**os.environ, "ACCUEIL_INSTANCE": str(instance), "PORT": str(port), "HOST": "127.0.0.1"}
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:create_app()"],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
+    for _ in range(300):  # up to a minute on a loaded machine
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                return server, base
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail("server did not start: " + server.communicate(timeout=30)[0])
+
+
+def test_the_production_server_serves_pages_and_websockets(instance):
+    accueil(instance, "demo")
+    server, base = start_production_server(instance)
     try:
-        for _ in range(300):  # up to a minute on a loaded machine
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not start")
         assert requests.get(f"{base}/readyz", timeout=5).json() == {"status": "ok"}
         home = requests.get(base, timeout=5)
         assert home.status_code == 200 and "Chaumont" in home.text
@@ -99,6 +104,34 @@ def test_the_production_server_serves_pages_and_websockets(instance):
         out, _ = server.communicate(timeout=30)
     assert server.returncode == 0, out
     assert "Traceback" not in out
+
+
+def test_a_stopping_server_finishes_the_request_in_flight(instance):
+    """SIGTERM while a request is half sent: the server waits for it, answers it, then exits cleanly."""
+    accueil(instance, "demo")
+    server, base = start_production_server(instance)
+    body = b"login=agent.chaumont&password=" + b"x" * 2000
+    host, port = base.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=30) as conn:
+            conn.sendall(b"POST /agent/login HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
+                         + body[:100])
+            time.sleep(1)  # the worker is now reading the form (the CSRF check needs it)
+            server.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            assert server.poll() is None, "the server quit with a request in flight"
+            conn.sendall(body[100:])
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 ") and answer.split()[1] in (b"200", b"400"), answer[:200]
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, out
 
 
 def test_appointments_import_reports_counts_and_bad_lines(instance, tmp_path):
