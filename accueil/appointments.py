@@ -11,17 +11,26 @@ from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment
 IN_PERSON = (AT_DESK, LSF_VIDEO)
 
 
-def find_for_arrival(session: Session, site_id: int, day: date, nir_hash: str, now: datetime) -> Appointment | None:
-    """Return the in-person appointment of that person at that site that day nearest to *now*."""
-    rows = session.exec(
+def of_the_day(session: Session, site_id: int, day: date, nir_hash: str) -> list[Appointment]:
+    """Return the person's appointments at that site that day, in time order (one query for check-in)."""
+    return list(session.exec(
         select(Appointment).where(
-            Appointment.site_id == site_id,
-            Appointment.service_day == day,
-            Appointment.nir_hash == nir_hash,
-            col(Appointment.kind).in_(IN_PERSON),
-        )
-    ).all()
-    return min(rows, key=lambda a: abs((a.at - now).total_seconds()), default=None)
+            Appointment.site_id == site_id, Appointment.service_day == day, Appointment.nir_hash == nir_hash
+        ).order_by(Appointment.at, Appointment.id)
+    ).all())
+
+
+def arrival_match(appointments: list[Appointment], now: datetime) -> Appointment | None:
+    """Return the in-person appointment nearest to *now* among the person's *appointments* of the day."""
+    in_person = [a for a in appointments if a.kind in IN_PERSON]
+    return min(in_person, key=lambda a: abs((a.at - now).total_seconds()), default=None)
+
+
+def only_callback(appointments: list[Appointment]) -> Appointment | None:
+    """Return the phone call-back of the day when the person has no in-person appointment that day."""
+    if any(a.kind in IN_PERSON for a in appointments):
+        return None
+    return next((a for a in appointments if a.kind == PHONE_CALLBACK), None)
 
 
 EARLY = "early"
@@ -47,14 +56,7 @@ def reservation_end(site, appointment: Appointment, now: datetime) -> datetime |
 
 def callback_only(session: Session, site_id: int, day: date, nir_hash: str) -> Appointment | None:
     """Return the person's phone call-back of the day when they have no in-person appointment that day."""
-    rows = session.exec(
-        select(Appointment).where(
-            Appointment.site_id == site_id, Appointment.service_day == day, Appointment.nir_hash == nir_hash
-        ).order_by(Appointment.at)
-    ).all()
-    if any(a.kind in IN_PERSON for a in rows):
-        return None
-    return next((a for a in rows if a.kind == PHONE_CALLBACK), None)
+    return only_callback(of_the_day(session, site_id, day, nir_hash))
 
 
 # The state of an appointment of the day, derived from the ticket linked to it (Ticket.appointment_id).

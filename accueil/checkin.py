@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from accueil import identity
 from accueil import needs as need_rules
-from accueil.appointments import callback_only, find_for_arrival, reservation_end, window_flag
+from accueil.appointments import arrival_match, of_the_day, only_callback, reservation_end, window_flag
 from accueil.clock import as_utc, local_hour, service_day
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.history import log_transition
@@ -115,8 +115,9 @@ def check_in(
         if existing is not None:
             return CheckIn(existing, False, session.get(Appointment, existing.appointment_id) if existing.appointment_id else None)
 
-    appointment = find_for_arrival(session, site.id, day, nir_hash, now) if nir_hash else None
-    callback = callback_only(session, site.id, day, nir_hash) if nir_hash and appointment is None else None
+    todays = of_the_day(session, site.id, day, nir_hash) if nir_hash else []
+    appointment = arrival_match(todays, now)
+    callback = only_callback(todays) if appointment is None else None
     if callback is not None and not confirm_callback:
         raise CallbackOnly(callback, site.timezone)
     # A confirmed call-back goes to the walk-in queue: it has no in-person appointment to keep.
