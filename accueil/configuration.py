@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func
@@ -168,11 +168,32 @@ def set_opening_hours(session: Session, *, site_id: int, days: dict[int, str], n
     return parsed
 
 
-def is_open(session: Session, site: Site, at: datetime) -> bool:
-    """True when *at* falls in one of the site's opening periods (local time)."""
-    local = as_utc(at).astimezone(ZoneInfo(site.timezone))
+@dataclass(frozen=True)
+class Closed:
+    """The site is closed at that moment: *opens_at* is its next opening today (None: not again today)."""
+
+    opens_at: datetime | None
+
+
+def closed_now(session: Session, site: Site, at: datetime) -> Closed | None:
+    """Return Closed when the site has opening hours and *at* is outside them; None when open or unset.
+
+    A site without any opening hours is never said closed (nothing configured yet).
+    """
+    hours = opening_hours(session, site.id)
+    if not any(hours.values()):
+        return None
+    tz = ZoneInfo(site.timezone)
+    local = as_utc(at).astimezone(tz)
     minute = local.hour * 60 + local.minute
-    return any(o <= minute < c for o, c in opening_hours(session, site.id)[local.weekday()])
+    today = hours[local.weekday()]
+    if any(o <= minute < c for o, c in today):
+        return None
+    later = [o for o, _c in today if o > minute]
+    if not later:
+        return Closed(None)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    return Closed((midnight + timedelta(minutes=min(later))).replace(tzinfo=tz).astimezone(timezone.utc))
 
 
 # --- queues ----------------------------------------------------------------------------------

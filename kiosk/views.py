@@ -20,6 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -32,6 +33,7 @@ from accueil import identity, presence, supervision, waiting
 from accueil import needs as need_rules
 from accueil.checkin import CallbackOnly, check_in
 from accueil.clock import end_of_service_day, service_day, utcnow
+from accueil.configuration import closed_now
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.lifecycle import ACTIVE
@@ -206,8 +208,22 @@ def _not_present():
     return render_template("kiosk/expired.html", message=error_text(presence.NotPresent())), 403
 
 
+def _closed_notice(place: Site) -> str | None:
+    """The sentence telling the visitor the office is closed now (a ticket is still given: first come)."""
+    with database().session() as s:
+        closed = closed_now(s, place, utcnow())
+    if closed is None:
+        return None
+    if closed.opens_at is None:
+        return gettext("L'accueil est fermé pour aujourd'hui. Vous pouvez quand même prendre un ticket.")
+    opens = closed.opens_at.astimezone(ZoneInfo(place.timezone)).strftime("%H:%M")  # the site's clock
+    return gettext("L'accueil est fermé pour le moment. Il ouvre à %(time)s. Vous pouvez déjà prendre un ticket.",
+                   time=opens)
+
+
 def _form(place: Site, rdv: str | None, *, values=None, errors=None, status=200, nonce=None):
     return render_template("kiosk/checkin.html", site=place, rdv=rdv, values=values or {}, errors=errors or {},
+                           closed=_closed_notice(place),
                            nonce=nonce or secrets.token_urlsafe(16), nir_max=NIR_MAX, phone_max=PHONE_MAX,
                            interpreter_languages=need_rules.INTERPRETER_LANGUAGES, other_language=OTHER_LANGUAGE), status
 

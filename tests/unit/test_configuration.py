@@ -107,17 +107,22 @@ def test_opening_hours_are_replaced_per_weekday_and_tell_whether_the_site_is_ope
     with database.session() as s:
         hours = conf.opening_hours(s, office.site_id)
         the_site = s.get(Site, office.site_id)
-        # NOW is Thursday 26 November 2026, 10:00 in Paris: closed (no hours on Thursday).
-        assert not conf.is_open(s, the_site, NOW)
-        monday_ten = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-        monday_lunch = datetime(2026, 11, 23, 11, 45, tzinfo=timezone.utc)
-        assert conf.is_open(s, the_site, monday_ten) and not conf.is_open(s, the_site, monday_lunch)
+        # NOW is Thursday 26 November 2026, 10:00 in Paris: closed all day (no hours on Thursday).
+        assert conf.closed_now(s, the_site, NOW) == conf.Closed(None)
+        monday = lambda h, m: datetime(2026, 11, 23, h, m, tzinfo=timezone.utc)  # noqa: E731 (UTC = Paris - 1 h)
+        assert conf.closed_now(s, the_site, monday(9, 0)) is None  # 10:00: open
+        assert conf.closed_now(s, the_site, monday(11, 45)) == conf.Closed(monday(12, 30))  # lunch: opens 13:30
+        assert conf.closed_now(s, the_site, monday(7, 0)) == conf.Closed(monday(7, 30))  # 08:00: opens 08:30
+        assert conf.closed_now(s, the_site, monday(15, 30)) == conf.Closed(None)  # 16:30: done for the day
     assert hours[0] == [(510, 720), (810, 990)] and hours[2] == [(540, 720)] and hours[3] == []
     assert conf.format_periods(hours[0]) == "08:30-12:00, 13:30-16:30"
     act(database, conf.set_opening_hours, site_id=office.site_id, days={1: "10:00-11:00"})
     with database.session() as s:
         assert conf.opening_hours(s, office.site_id) == {0: [], 1: [(600, 660)], 2: [], 3: [], 4: [], 5: [], 6: []}
     assert len(seen) == 2
+    act(database, conf.set_opening_hours, site_id=office.site_id, days={})
+    with database.session() as s:
+        assert conf.closed_now(s, s.get(Site, office.site_id), NOW) is None  # no hours set: never « closed »
 
 
 @pytest.mark.parametrize("text", ["8-12", "12:00-08:00", "25:00-26:00", "08:00-12:00, 11:00-13:00", "08:70-09:00",

@@ -1,0 +1,34 @@
+"""Opening hours on the visitor's phone: a closed office says when it opens, and still gives a ticket."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from accueil import configuration as conf
+from accueil.clock import utcnow
+from tests.conftest import make_nir, table_counts
+from tests.web.test_kiosk import form, present, site_id
+
+
+def test_a_closed_office_says_when_it_opens_and_still_gives_a_ticket(app, client):
+    """Lunch break or early arrival: the phone says so; the visitor still queues in arrival order."""
+    sid = site_id(app)
+    local = utcnow().astimezone(ZoneInfo("Europe/Paris"))
+    minute = local.hour * 60 + local.minute
+    if minute < 23 * 60:  # a period later today: « il ouvre à HH:MM »
+        opens = minute + 30
+        period, expected = f"{opens // 60:02d}:{opens % 60:02d}-23:59", f"Il ouvre à {opens // 60:02d}:{opens % 60:02d}"
+    else:  # late evening: the day's only period is over
+        period, expected = "08:00-09:00", "fermé pour aujourd'hui"
+    with app.extensions["accueil.db"].write_session() as s:
+        conf.set_opening_hours(s, site_id=sid, days={local.weekday(): period}, now=utcnow())
+        s.commit()
+    present(app, client)
+    page = client.get("/k/chaumont?rdv=non").get_data(as_text=True)
+    assert 'id="closed-notice"' in page and expected in page
+    before = table_counts(app.extensions["accueil.db"])
+    r = client.post("/k/chaumont", data={**form(client), "nir": make_nir(5)})
+    assert r.status_code == 303 and table_counts(app.extensions["accueil.db"])["ticket"] == before["ticket"] + 1
+    with app.extensions["accueil.db"].write_session() as s:
+        conf.set_opening_hours(s, site_id=sid, days={local.weekday(): "00:00-23:59"}, now=utcnow())
+        s.commit()
+    assert 'id="closed-notice"' not in client.get("/k/chaumont?rdv=oui").get_data(as_text=True)
