@@ -13,7 +13,7 @@ from accueil.errors import InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.models import ApiToken
 
-SCOPES = ("appointments:write", "stats:read")
+SCOPES = ("appointments:write", "queues:read", "stats:read")
 
 
 def _digest(token: str) -> str:

@@ -17,6 +17,7 @@ from accueil.clock import as_utc, service_day
 from accueil.events import TicketEvent
 from accueil.lifecycle import WAITING
 from accueil.models import ZONE, Desk, Queue, Site, Ticket, TicketTransition
+from accueil.waiting import arrival_estimate
 
 LAST_CALLS = 6
 """How many calls a display lists (the newest is the call in progress)."""
@@ -109,6 +110,22 @@ def snapshot(session: Session, site_id: int, *, now: datetime, limit: int = LAST
         "calls": last_calls(session, site, day, limit),
         "waiting": waiting_counts(session, site.id, day),
     }
+
+
+def queue_state(session: Session, site_id: int, *, now: datetime, limit: int = LAST_CALLS) -> dict:
+    """The public state of a site's queues for integrations: the display's counts and calls, and a wait range.
+
+    The range is the one a visitor joining the queue now would read on their ticket page.
+    """
+    site = session.get(Site, site_id)
+    day = service_day(now, site.timezone)
+    queues = {q.letter: q for q in session.exec(select(Queue).where(Queue.site_id == site_id)).all()}
+    rows = []
+    for item in waiting_counts(session, site_id, day):
+        est = arrival_estimate(session, queues[item["letter"]], day, item["count"])
+        rows.append(item | {"estimate": None if est is None else {"low": est.low, "high": est.high, "long": est.long}})
+    return {"v": site.version, "site": site.name, "tz": site.timezone, "now": as_utc(now).isoformat(),
+            "queues": rows, "calls": last_calls(session, site, day, limit)}
 
 
 def display_payload(session: Session, event: TicketEvent) -> dict:

@@ -8,11 +8,13 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
-from accueil import api_tokens
+from accueil import api_tokens, board, waiting
 from accueil.agents import site_by_slug
 from accueil.appointment_import import import_appointments
+from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.i18n import N_
+from accueil.models import Site
 from accueil.stats import compute
 from api.openapi import DOCUMENT
 from web.context import database, vault
@@ -21,6 +23,12 @@ from web.security import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_BODY = 2 * 1024 * 1024  # 5,000 appointments fit; pages keep the app's small limit
+# Per address, like the visitor's pages: a whole waiting room may share the office Wi-Fi's address,
+# and a link is 32 random characters, so this limit is against floods, not against guessing.
+TICKET_LIMIT = "120 per minute"
+TICKET_FIELDS = ("code", "letter", "queue", "place", "status", "ahead", "estimate", "desk", "recalls", "day")
+"""What a ticket link tells: its public status without the appointment (never a NIR, a phone or an id)."""
+CALL_FIELDS = ("code", "letter", "place", "kind", "at", "time")
 
 
 @bp.before_request
@@ -73,9 +81,40 @@ for _code in (400, 401, 403, 404, 405, 413, 429, 500):
     bp.register_error_handler(_code, _http_error)
 
 
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")  # live states, and links are secrets
+    return response
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(DOCUMENT)
+
+
+@bp.get("/tickets/<link>")
+@limiter.limit(TICKET_LIMIT)
+def ticket_status(link: str):
+    """The status of the ticket whose page is /ticket/<link>: the link is the secret, no token."""
+    with database().session() as s:
+        ticket = waiting.ticket_by_public_id(s, link)
+        if ticket is None:
+            return _error(404, "not_found", "Ce ticket n'existe pas.")
+        status = waiting.public_status(s, ticket)
+        site = s.get(Site, ticket.site_id).slug
+    return jsonify({"site": site} | {k: status[k] for k in TICKET_FIELDS})
+
+
+@bp.get("/sites/<site>/queues")
+@limiter.limit("60 per minute")
+@token_required("queues:read")
+def queues(site: str):
+    """What the site's waiting-room display shows, and each queue's wait range for a newcomer."""
+    with database().session() as s:
+        state = board.queue_state(s, g.api_site.id, now=utcnow())
+    return jsonify(site=site, now=state["now"], queues=[
+        {"letter": q["letter"], "name": q["name"], "waiting": q["count"], "estimate": q["estimate"]}
+        for q in state["queues"]], calls=[{k: c[k] for k in CALL_FIELDS} for c in state["calls"]])
 
 
 @bp.post("/sites/<site>/appointments")

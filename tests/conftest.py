@@ -1,6 +1,7 @@
 """Shared fixtures: a file database (SQLite by default), a vault and a small site."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -45,6 +46,40 @@ def database(request, tmp_path):
     db.dispose()
     if request.param == "postgresql":
         request.getfixturevalue("postgres").drop_database(url)
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_engines: run the test's app on SQLite and on a real PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    """Give the tests marked both_engines one run per engine (ids [sqlite] and [postgresql])."""
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture
+def engine(request):
+    """The engine of the app under test: the test's parameter, else ACCUEIL_TEST_ENGINE, else SQLite."""
+    name = getattr(request, "param", None) or os.environ.get("ACCUEIL_TEST_ENGINE") or "sqlite"
+    if name not in ENGINES:
+        raise ValueError(f"ACCUEIL_TEST_ENGINE must be one of {ENGINES}")
+    return name
+
+
+@pytest.fixture
+def app_database(engine, request):
+    """create_app settings of the engine: none on SQLite (the instance's file), a fresh PostgreSQL database else."""
+    if engine == "sqlite":
+        yield {}
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield {"DATABASE_URL": url}
+    server.drop_database(url)
 
 
 @pytest.fixture

@@ -37,18 +37,22 @@ class LiveServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._close_connections()  # a page left open would go on asking a database about to be dropped
         self._thread.join(10)
         self.db.dispose()
 
-    def kill(self) -> None:
-        """Stop as a dying process would: close the listening socket and every open connection."""
-        self._server.shutdown()
-        self._server.server_close()
+    def _close_connections(self) -> None:
         for conn in list(self._connections):
             try:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def kill(self) -> None:
+        """Stop as a dying process would: close the listening socket and every open connection."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._close_connections()
         self._thread.join(10)
         self.db.dispose()
 

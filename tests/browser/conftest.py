@@ -27,8 +27,8 @@ def browser():
 
 
 @pytest.fixture
-def live(tmp_path):
-    server = start_live_server(tmp_path / "instance")
+def live(tmp_path, app_database):
+    server = start_live_server(tmp_path / "instance", **app_database)
     yield server
     server.stop()
 

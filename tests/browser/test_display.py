@@ -128,7 +128,7 @@ def test_the_screen_recovers_by_itself_after_a_server_restart(live, page):
         call(offline_db, site_id, desks["Bureau 2"])
     finally:
         offline_db.dispose()
-    again = start_live_server(instance, port=port)
+    again = start_live_server(instance, port=port, DATABASE_URL=url)  # the same database, whatever the engine
     try:
         # Correct again within 5 seconds of the restart, with no manual action.
         page.wait_for_function("() => document.querySelector('#now .now-code')?.textContent === 'R002'"

@@ -7,7 +7,7 @@ from tests.live import start_live_server
 
 
 @pytest.fixture
-def live(tmp_path):
-    server = start_live_server(tmp_path / "instance")
+def live(tmp_path, app_database):
+    server = start_live_server(tmp_path / "instance", **app_database)
     yield server
     server.stop()

@@ -140,3 +140,11 @@ def test_statuses_of_many_tickets_are_computed_together(database, vault, office)
 def test_unknown_or_malformed_links_find_nothing(database, office, public_id):
     with database.session() as s:
         assert waiting.ticket_by_public_id(s, public_id) is None
+
+
+def test_a_transferred_ticket_keeps_its_code_and_tells_the_queue_it_waits_in(database, vault, office):
+    t = issue(database, vault, office, 1, has_appointment=True)
+    act(database, tickets.transfer, site_id=office.site_id, ticket_id=t.id, queue_id=office.n)
+    with database.session() as s:
+        status = waiting.public_status(s, s.get(Ticket, t.id))
+    assert (status["code"], status["letter"], status["queue"]) == ("R001", "N", "Espace numérique")

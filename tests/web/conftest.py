@@ -1,4 +1,8 @@
-"""A Flask app on a migrated SQLite file with the demo data, and its test client."""
+"""A Flask app on a migrated database with the demo data, and its test client.
+
+SQLite by default; tests marked ``both_engines`` run once more on a real PostgreSQL
+(tests/conftest.py), and ACCUEIL_TEST_ENGINE=postgresql runs every one of them there.
+"""
 from __future__ import annotations
 
 import pytest
@@ -9,10 +13,11 @@ from accueil.migrate import upgrade
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, app_database):
     from app import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False, "TESTING": True})
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False, "TESTING": True,
+                      **app_database})
     db = app.extensions["accueil.db"]
     upgrade(db)
     with db.write_session() as s:

@@ -17,6 +17,8 @@ from accueil.identity import mask_nir
 from accueil.models import Agent, Desk, Device, NirReveal, Queue, Site, Ticket
 from tests.conftest import make_nir, table_counts
 
+pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/conftest.py)
+
 JSON = {"X-Requested-With": "fetch", "Accept": "application/json"}
 
 

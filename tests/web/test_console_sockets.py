@@ -16,12 +16,14 @@ from accueil.models import Desk, Site
 from tests.conftest import make_nir
 from tests.live import start_live_server
 
+pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/conftest.py)
+
 WAIT = 10
 
 
 @pytest.fixture
-def live(tmp_path):
-    server = start_live_server(tmp_path / "instance")
+def live(tmp_path, app_database):
+    server = start_live_server(tmp_path / "instance", **app_database)
     yield server
     server.stop()
 

@@ -15,6 +15,8 @@ from accueil.models import SurveyAnswer, Site, Ticket
 from accueil.presence import PresenceCodes
 from tests.conftest import make_nir, table_counts
 
+pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/conftest.py)
+
 WRONG_KEY = "295109912611199"
 NIR_ERRORS = {
     WRONG_KEY: "La clé ne correspond pas : vérifiez les deux derniers chiffres.",

@@ -15,6 +15,8 @@ from tests.conftest import make_nir, table_counts
 from tests.web.test_console import Console, key
 from tests.web.test_kiosk import csrf_from, form, present, site_id, text_of, tickets_of
 
+pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/conftest.py)
+
 
 def db(app):
     return app.extensions["accueil.db"]
