@@ -1,7 +1,10 @@
-"""Every catalogue is complete: each French message has its English and Arabic text, placeholders kept."""
+"""Every catalogue is complete: each French message has its English and Arabic text, placeholders kept,
+and the templates (.pot) hold every message the code has (scripts/translations.sh update)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,3 +33,14 @@ def test_every_message_is_translated_with_its_placeholders(part, locale):
     for key, message in catalogue.items():
         if isinstance(key, str) and message.string:
             assert sorted(PLACEHOLDER.findall(key)) == sorted(PLACEHOLDER.findall(message.string)), key
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_the_templates_hold_every_message_of_the_code(part, tmp_path):
+    cfg = "babel.cfg" if part == "." else f"{part}/babel.cfg"
+    pybabel = Path(sys.executable).parent / "pybabel"
+    subprocess.run([str(pybabel), "extract", "-F", cfg, "-k", "N_", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2",
+                    "--no-location", "-o", str(tmp_path / "now.pot"), "."], cwd=ROOT, check=True, capture_output=True)
+    missing = sorted(str(k) for k in _messages(tmp_path / "now.pot").keys() - _messages(
+        ROOT / part / "translations" / "messages.pot").keys())
+    assert missing == [], f"not extracted in {part}: scripts/translations.sh update, then translate"
