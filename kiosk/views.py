@@ -260,15 +260,24 @@ def _read_needs(form) -> tuple[dict, dict]:
     return {"answers": answers, "shown": shown}, errors
 
 
+def _step(site: str) -> tuple[Site, Response | None]:
+    """The site of a visitor's page, and the answer that replaces the page, if any: no scan yet, or a
+    ticket already held (its page)."""
+    place = _site(site)
+    if not _present(place):
+        return place, _not_present()
+    remembered = _remembered_ticket(place)
+    if remembered is not None:
+        return place, redirect(url_for("kiosk.ticket", public_id=remembered.public_id), code=303)
+    return place, None
+
+
 @bp.get("/k/<site>")
 def checkin(site: str):
     """Step 1 (appointment or not), then step 2 (numbers), on the phone."""
-    place = _site(site)
-    if not _present(place):
-        return _not_present()
-    remembered = _remembered_ticket(place)
-    if remembered is not None:
-        return redirect(url_for("kiosk.ticket", public_id=remembered.public_id), code=303)
+    place, ended = _step(site)
+    if ended is not None:
+        return ended
     rdv = request.args.get("rdv")
     return _form(place, rdv if rdv in ("oui", "non") else None)
 
@@ -369,12 +378,9 @@ def _pending_callback(place: Site) -> dict | None:
 @bp.get("/k/<site>/rappel")
 def callback(site: str):
     """Tell a visitor whose only appointment today is a phone call-back that the CAF will call."""
-    place = _site(site)
-    if not _present(place):
-        return _not_present()
-    remembered = _remembered_ticket(place)
-    if remembered is not None:
-        return redirect(url_for("kiosk.ticket", public_id=remembered.public_id), code=303)
+    place, ended = _step(site)
+    if ended is not None:
+        return ended
     pending = _pending_callback(place)
     if pending is None:
         return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
