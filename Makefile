@@ -35,8 +35,11 @@ run: setup
 	@$(BIN)/accueil urls
 	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'
 
+# Every test, then the app-level tests again on a real PostgreSQL (the domain tests and those marked
+# both_engines already ran on both engines in the first pass).
 test: setup-test
 	$(BIN)/python -m pytest
+	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -m "not both_engines" tests/web tests/sockets tests/browser
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
