@@ -26,7 +26,7 @@ import qrcode
 import qrcode.image.svg
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
                    url_for)
-from flask_babel import format_time, gettext
+from flask_babel import gettext
 from sqlmodel import select
 
 from accueil import identity, presence, supervision, waiting
@@ -438,7 +438,8 @@ def _render_ticket(t: Ticket, site: Site, status: dict, *, answered: bool, thank
     phrases = texts()
     appointment_time = None
     if status.get("appointment_at"):
-        appointment_time = format_time(datetime.fromisoformat(status["appointment_at"]), "HH:mm")
+        at = datetime.fromisoformat(status["appointment_at"]).astimezone(ZoneInfo(site.timezone))
+        appointment_time = at.strftime("%H:%M")  # the site's clock (an overseas office is not in Paris)
     return render_template("kiosk/ticket.html", ticket=t, site=site, status=status, answered=answered,
                            thanks=thanks, errors=errors or {}, values=values or {}, texts=phrases,
                            initial=describe(status, phrases), appointment_time=appointment_time), code

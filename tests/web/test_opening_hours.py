@@ -1,4 +1,5 @@
-"""Opening hours on the visitor's phone: a closed office says when it opens, and still gives a ticket."""
+"""The site's clock on the visitor's phone: opening hours (a closed office says when it opens, and still
+gives a ticket) and the appointment time, both in the site's timezone."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -32,3 +33,29 @@ def test_a_closed_office_says_when_it_opens_and_still_gives_a_ticket(app, client
         conf.set_opening_hours(s, site_id=sid, days={local.weekday(): "00:00-23:59"}, now=utcnow())
         s.commit()
     assert 'id="closed-notice"' not in client.get("/k/chaumont?rdv=oui").get_data(as_text=True)
+
+
+def test_the_appointment_time_is_told_on_the_sites_clock(app, client):
+    """An overseas office (Cayenne, UTC-3): the visitor reads the time of their own wall clock."""
+    from datetime import timedelta
+
+    from accueil.clock import service_day
+    from accueil.models import Appointment, Site
+    from tests.web.test_kiosk import text_of
+
+    db = app.extensions["accueil.db"]
+    cayenne = ZoneInfo("America/Cayenne")
+    at = (utcnow() + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    nir = make_nir(41)
+    with db.write_session() as s:
+        site = s.get(Site, site_id(app))
+        site.timezone = "America/Cayenne"
+        s.add(site)
+        s.add(Appointment(site_id=site.id, service_day=service_day(at, "America/Cayenne"), at=at, kind="desk",
+                          nir_hash=app.extensions["accueil.vault"].hash_nir(nir)))
+        s.commit()
+    present(app, client)
+    r = client.post("/k/chaumont", data={**form(client, rdv="oui"), "nir": nir})
+    assert r.status_code == 303
+    body = text_of(client.get(r.headers["Location"]))
+    assert f"Votre rendez-vous est à {at.astimezone(cayenne):%H:%M}." in body
