@@ -1,6 +1,8 @@
 """Agents' sessions: Flask-Login, the signed-in agent's site and role, expiry after inactivity."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import time
 from dataclasses import dataclass
@@ -26,26 +28,40 @@ class ConsoleUser(UserMixin):
     site_slug: str
     site_name: str
 
+    stamp: str = ""
+    """A keyed digest of the agent's password hash: a new password ends every session opened before."""
+
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.stamp}"
 
     @property
     def supervisor(self) -> bool:
         return self.role == SUPERVISOR
 
 
-def load(agent_id: int) -> ConsoleUser | None:
+def _stamp(password_hash: str) -> str:
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def load(agent_id: int, stamp: str | None = None) -> ConsoleUser | None:
+    """The agent as a signed-in user; None if gone, disabled, or (*stamp* given) their password changed since."""
     with database().session() as s:
         agent = s.get(Agent, agent_id)
         if agent is None or not agent.active:
             return None
+        current = _stamp(agent.password_hash)
+        if stamp is not None and not hmac.compare_digest(stamp, current):
+            return None
         site = s.get(Site, agent.site_id)
-        return ConsoleUser(agent.id, agent.login, agent.role, site.id, site.slug, site.name)
+        return ConsoleUser(agent.id, agent.login, agent.role, site.id, site.slug, site.name, current)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> ConsoleUser | None:
-    return load(int(user_id)) if user_id.isdigit() else None
+    agent_id, _, stamp = user_id.partition(":")
+    return load(int(agent_id), stamp) if agent_id.isdigit() and stamp else None
 
 
 def wants_json() -> bool:

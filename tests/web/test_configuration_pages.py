@@ -193,13 +193,17 @@ def test_a_disabled_agent_is_signed_out_at_the_next_request_and_cannot_sign_in(a
     assert Console(app, "agent.chaumont").get("/agent/").status_code == 200
 
 
-def test_the_reset_password_replaces_the_old_one(app):
+def test_the_reset_password_replaces_the_old_one_and_ends_open_sessions(app):
     sup = Console(app, "superviseur.chaumont")
     target = ids(app)["agents"]["agent.chaumont"]
+    before = Console(app, "agent.chaumont")  # a tablet signed in with the old password
+    assert before.get("/agent/").status_code == 200
     assert sup.post(PAGE + f"/agents/{target}/password", json=False, password="nouveau secret 2026").status_code == 303
     with pytest.raises(AssertionError):
         Console(app, "agent.chaumont")
     assert Console(app, "agent.chaumont", password="nouveau secret 2026").get("/agent/").status_code == 200
+    assert before.get("/agent/").status_code == 303  # back to the login page
+    assert sup.get("/agent/").status_code == 200  # the supervisor who reset it stays signed in
 
 
 def test_sites_are_added_from_the_command_line(instance):  # noqa: F811
