@@ -31,7 +31,7 @@ setup: $(VENV)/.installed node_modules/.package-lock.json
 setup-test: setup $(VENV)/.installed-test
 
 run: setup
-	$(BIN)/accueil demo --if-empty
+	$(BIN)/accueil demo --if-empty --history 4
 	@$(BIN)/accueil urls
 	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'
 

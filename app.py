@@ -141,11 +141,13 @@ def db_upgrade():
 
 @cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si un site existe déjà.")
-def demo(if_empty: bool):
+@click.option("--history", "weeks", type=click.IntRange(0, 52), default=0,
+              help="Ajouter ce nombre de semaines de visites passées (anonymes) pour les statistiques.")
+def demo(if_empty: bool, weeks: int):
     """Load the demo sites (Chaumont, Saint-Dizier), their queues, desks and agents."""
     from sqlmodel import select
 
-    from accueil.demo import load_demo
+    from accueil.demo import load_demo, load_history
     from accueil.models import Site
 
     with database().write_session() as s:
@@ -153,8 +155,9 @@ def demo(if_empty: bool):
             click.echo("Des sites existent déjà : données de démonstration non chargées.")
             return
         report = load_demo(s, vault(), now=utcnow())
+        visits = load_history(s, now=utcnow(), weeks=weeks) if weeks else 0
         s.commit()
-    click.echo(f"Démonstration : {len(report.created)} élément(s) créé(s).")
+    click.echo(f"Démonstration : {len(report.created)} élément(s) créé(s), {visits} visite(s) passée(s).")
     for slug, login, password, role in report.logins:
         click.echo(f"  {slug:13} {role:11} identifiant {login:24} mot de passe {password}")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -80,3 +81,63 @@ def load_demo(session: Session, vault: Vault, *, now: datetime) -> DemoReport:
             report.created.append(f"{slug}: rendez-vous du jour")
     session.flush()
     return report
+
+
+def load_history(session: Session, *, now: datetime, weeks: int = 4, seed: int = 7) -> int:
+    """Add past working days of anonymous visits to the demo sites, so the statistics have something to show.
+
+    The tickets are what a purge leaves (no NIR, no phone) with their figures: a morning rush, waits
+    that sometimes pass 20 minutes, some visitors absent when called, survey answers. Days that already
+    have tickets are left alone. Return the number of tickets added.
+    """
+    import random
+    import secrets
+
+    from accueil.clock import local_hour
+    from accueil.lifecycle import DONE, NO_SHOW
+    from accueil.models import SurveyAnswer, Ticket
+
+    rnd = random.Random(seed)
+    added = 0
+    today = service_day(now)
+    for slug, *_ in SITES:
+        site = session.exec(select(Site).where(Site.slug == slug)).first()
+        if site is None:
+            continue
+        queues = session.exec(select(Queue).where(Queue.site_id == site.id).order_by(Queue.letter)).all()
+        agents = session.exec(select(Agent.id).where(Agent.site_id == site.id)).all()
+        desks = {q.id: session.exec(select(DeskQueue.desk_id).where(DeskQueue.queue_id == q.id)).all() for q in queues}
+        for back in range(weeks * 7, 0, -1):
+            day = today - timedelta(days=back)
+            if day.weekday() >= 5 or session.exec(select(Ticket.id).where(
+                    Ticket.site_id == site.id, Ticket.service_day == day)).first() is not None:
+                continue
+            opening = datetime(day.year, day.month, day.day, 8, 30, tzinfo=ZoneInfo(site.timezone))
+            for queue in queues:
+                for number in range(1, rnd.randint(18, 40) + 1):
+                    # Most people come in the first two hours, some after lunch.
+                    minutes = rnd.triangular(0, 180, 20) if rnd.random() < 0.75 else rnd.uniform(300, 450)
+                    arrived = as_utc(opening + timedelta(minutes=minutes))
+                    wait = timedelta(minutes=rnd.expovariate(1 / 12))
+                    absent = rnd.random() < 0.06
+                    service = timedelta(minutes=rnd.uniform(6, 25))
+                    ticket = Ticket(
+                        public_id=secrets.token_urlsafe(24), site_id=site.id, service_day=day, letter=queue.letter,
+                        number=number, queue_id=queue.id, status=NO_SHOW if absent else DONE, channel="self",
+                        arrived_at=arrived, queued_at=arrived, due_at=arrived, called_at=arrived + wait,
+                        arrival_hour=local_hour(arrived, site.timezone), first_called_at=arrived + wait,
+                        wait_seconds=round(wait.total_seconds()), purged_at=as_utc(now),
+                        desk_id=rnd.choice(desks[queue.id]) if desks[queue.id] else None,
+                        agent_id=None if absent or not agents else rnd.choice(agents),
+                    )
+                    if not absent:
+                        ticket.started_at = ticket.first_started_at = arrived + wait
+                        ticket.finished_at = arrived + wait + service
+                        ticket.service_seconds = round(service.total_seconds())
+                    session.add(ticket)
+                    added += 1
+                    if not absent and rnd.random() < 0.2:
+                        session.add(SurveyAnswer(site_id=site.id, service_day=day, queue_letter=queue.letter,
+                                                 rating=rnd.choices((1, 2, 3, 4, 5), (1, 1, 3, 8, 10))[0]))
+    session.flush()
+    return added

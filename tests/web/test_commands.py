@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -40,6 +41,8 @@ def test_demo_is_idempotent_and_prints_the_logins(instance):
     assert "0 élément(s) créé(s)" in again.stdout
     skipped = accueil(instance, "demo", "--if-empty")
     assert "non chargées" in skipped.stdout
+    history = accueil(instance, "demo", "--history", "1")
+    assert history.returncode == 0 and re.search(r"[1-9]\d* visite\(s\) passée\(s\)", history.stdout), history.stdout
     assert (instance / "data.key").stat().st_mode & 0o777 == 0o600
 
 
