@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
-from accueil.lifecycle import ACTIVE, CALLED, DONE, SERVING, WAITING
+from accueil.lifecycle import CALLED, DONE, SERVING, WAITING
 from accueil.models import ZONE, Appointment, Desk, DeskQueue, Queue, Site, Ticket
 from accueil.tickets import call_order
 
@@ -208,12 +208,3 @@ def ticket_by_public_id(session: Session, public_id: str | None) -> Ticket | Non
         return None
     return session.exec(select(Ticket).where(Ticket.public_id == public_id)).first()
 
-
-def active_public_ids(session: Session, site_id: int, *, now: datetime) -> list[str]:
-    """Return the link secrets of the site's tickets still in progress today (server-side routing only)."""
-    site = session.get(Site, site_id)
-    day = service_day(now, site.timezone)
-    return list(session.exec(
-        select(Ticket.public_id).where(Ticket.site_id == site_id, Ticket.service_day == day,
-                                       col(Ticket.status).in_(ACTIVE))
-    ).all())

@@ -5,13 +5,16 @@ the site's version. After every committed event of a site, each ticket room of t
 site gets its recomputed status (position, estimate, « C'est votre tour ») carrying
 the event's version, so that every phone sees contiguous versions and resyncs on gaps.
 
-One process (the default): only the rooms with a phone connected to this process are
-computed. With REDIS_URL (several processes), phones may be connected elsewhere, so the
-status of every ticket of the site still in progress is sent through the queue.
+Each process computes only the rooms with a phone connected to it. With REDIS_URL (several
+processes) the event itself crosses Redis once, on its own channel, and every process updates
+its own phones: one message per event, not one per ticket of the site.
 """
 from __future__ import annotations
 
+import json
 import logging
+import threading
+import time
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -20,7 +23,7 @@ from sqlmodel import col, select
 from accueil.clock import utcnow
 from accueil.events import TicketEvent
 from accueil.models import Site, Ticket
-from accueil.waiting import active_public_ids, public_status, statuses, ticket_by_public_id
+from accueil.waiting import public_status, statuses, ticket_by_public_id
 from web.context import database
 from web.realtime import LiveNamespace
 
@@ -32,10 +35,18 @@ log = logging.getLogger(__name__)
 class TicketNamespace(LiveNamespace):
     """Phones showing a ticket page; auth = {"ticket": <the ticket's public id>}."""
 
+    def __init__(self, namespace: str, shared: "SharedEvents | None" = None):
+        super().__init__(namespace)
+        self.shared = shared
+
     def authorize(self, auth: dict) -> str | None:
         with database().session() as s:
             ticket = ticket_by_public_id(s, auth.get("ticket"))
-        return PREFIX + ticket.public_id if ticket is not None else None
+        if ticket is None:
+            return None
+        if self.shared is not None:
+            self.shared.listen()  # this process now holds a phone: it needs the other processes' events
+        return PREFIX + ticket.public_id
 
     def snapshot(self, room: str) -> dict:
         with database().session() as s:
@@ -50,26 +61,77 @@ def _local_ticket_rooms(socketio: SocketIO) -> set[str]:
     return {room[len(PREFIX):] for room in list(rooms) if isinstance(room, str) and room.startswith(PREFIX)}
 
 
-def publisher(app: Flask, socketio: SocketIO):
-    """Return the bus subscriber that sends each ticket room of the event's site its new status."""
+def updater(app: Flask, socketio: SocketIO):
+    """Return the function that sends each ticket room of this process its new status after an event."""
     db = app.extensions["accueil.db"]
-    shared = bool(app.config.get("REDIS_URL"))
 
-    def on_event(event: TicketEvent) -> None:
+    def update(site_id: int, version: int, kind: str, public_id: str) -> None:
+        targets = _local_ticket_rooms(socketio)
+        if not targets:
+            return
         with db.session() as s:
-            if shared:
-                targets = set(active_public_ids(s, event.site_id, now=utcnow())) | {event.public_id}
-            else:
-                targets = _local_ticket_rooms(socketio)
-            if not targets:
-                return
-            site = s.get(Site, event.site_id)
-            tickets = list(s.exec(select(Ticket).where(Ticket.site_id == event.site_id,
+            site = s.get(Site, site_id)
+            tickets = list(s.exec(select(Ticket).where(Ticket.site_id == site_id,
                                                         col(Ticket.public_id).in_(targets))).all())
             payloads = statuses(s, site, tickets)
-        for public_id, payload in payloads.items():
-            payload["v"] = event.version
-            payload["kind"] = event.kind if public_id == event.public_id else "update"
-            socketio.emit("event", payload, namespace=NAMESPACE, to=PREFIX + public_id)
+        for room_id, payload in payloads.items():
+            payload["v"] = version
+            payload["kind"] = kind if room_id == public_id else "update"
+            socketio.emit("event", payload, namespace=NAMESPACE, to=PREFIX + room_id, ignore_queue=True)
 
-    return on_event
+    return update
+
+
+class SharedEvents:
+    """Ticket events between processes: one Redis message per event, each process updates its own phones.
+
+    The listener starts with the first phone this process holds (a CLI process never listens).
+    """
+
+    def __init__(self, url: str, channel: str, update, socketio: SocketIO):
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.channel = f"{channel}:tickets"
+        self.update = update
+        self.socketio = socketio
+        self._started = False
+        self._lock = threading.Lock()
+
+    def publish(self, event: TicketEvent) -> None:
+        message = {"site": event.site_id, "v": event.version, "kind": event.kind, "ticket": event.public_id}
+        self.redis.publish(self.channel, json.dumps(message))
+
+    def listen(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        self.socketio.start_background_task(self._listen)
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.channel)
+                for message in pubsub.listen():
+                    data = json.loads(message["data"])
+                    self.update(data["site"], data["v"], data["kind"], data["ticket"])
+            except Exception:  # Redis restarted, or a bad message: the phones resync from their snapshots
+                log.exception("ticket events from Redis interrupted; listening again")
+                time.sleep(1)
+
+
+def init_app(app: Flask, socketio: SocketIO) -> TicketNamespace:
+    """Register the /ticket namespace and what sends it each committed event (through Redis if shared)."""
+    update = updater(app, socketio)
+    shared = None
+    if app.config.get("REDIS_URL"):
+        shared = SharedEvents(app.config["REDIS_URL"], "accueil", update, socketio)
+        app.extensions["accueil.db"].bus.subscribe(shared.publish)
+    else:
+        app.extensions["accueil.db"].bus.subscribe(
+            lambda event: update(event.site_id, event.version, event.kind, event.public_id))
+    namespace = TicketNamespace(NAMESPACE, shared)
+    socketio.on_namespace(namespace)
+    return namespace

@@ -41,6 +41,13 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
     a, b = AppProcess(env, tmp_path), AppProcess(env, tmp_path)
     received, got_call = [], threading.Event()
     display = socketio.Client()
+    phone, phone_events, phone_called = socketio.Client(), [], threading.Event()
+
+    @phone.on("event", namespace="/ticket")
+    def _phone_event(payload):
+        phone_events.append(payload)
+        if payload.get("status") == "called":
+            phone_called.set()
 
     @display.on("event", namespace="/display")
     def _event(payload):
@@ -51,6 +58,9 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
     try:
         display.connect(a.url, namespaces=["/display"], transports=["websocket"], wait_timeout=20,
                         headers={"Cookie": f"accueil_device={credential}"}, auth={"site": "chaumont"})
+        # The visitor's phone holds its ticket page on process A too.
+        phone.connect(a.url, namespaces=["/ticket"], transports=["websocket"], wait_timeout=20,
+                      auth={"ticket": ticket.public_id})
 
         agent = requests.Session()
         page = agent.get(f"{b.url}/agent/login", timeout=10).text
@@ -69,8 +79,12 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
         assert got_call.wait(15), f"the display on process A never saw the call made on B: {received}"
         call = next(p for p in received if p.get("kind") == "called")
         assert call["call"]["code"] == ticket.code and call["call"]["place"] == "Bureau 1"
+        assert phone_called.wait(15), f"the phone on process A never heard its call made on B: {phone_events}"
+        mine = next(p for p in phone_events if p.get("status") == "called")
+        assert mine["desk"] == "Bureau 1" and mine["kind"] == "called"
     finally:
         display.disconnect()
+        phone.disconnect()
         logs = a.stop() + b.stop()
     assert "Traceback" not in logs, logs
 
