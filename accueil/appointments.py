@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from accueil.i18n import N_
-from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment
+from accueil import lifecycle
+from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment, Site, Ticket
 
 IN_PERSON = (AT_DESK, LSF_VIDEO)
 
@@ -86,19 +87,16 @@ def appointment_state(site, appointment: Appointment, ticket, now: datetime) -> 
     call-back stays « expected »: nobody comes). A waiting ticket: « arrived »; called:
     « called »; being received or finished: « served »; marked absent or cancelled: « absent ».
     """
-    from accueil.lifecycle import CALLED as T_CALLED, DONE, SERVING, WAITING
-
     if ticket is None:
         if appointment.kind in IN_PERSON and window_flag(site, appointment.at, now) == LATE:
             return ABSENT
         return EXPECTED
-    return {WAITING: ARRIVED, T_CALLED: CALLED, SERVING: SERVED, DONE: SERVED}.get(ticket.status, ABSENT)
+    return {lifecycle.WAITING: ARRIVED, lifecycle.CALLED: CALLED, lifecycle.SERVING: SERVED,
+            lifecycle.DONE: SERVED}.get(ticket.status, ABSENT)
 
 
 def day_appointments(session: Session, site_id: int, day: date, now: datetime) -> list[tuple[Appointment, str]]:
     """Return the appointments of *site_id* on *day* in time order, each with its state."""
-    from accueil.models import Site, Ticket
-
     site = session.get(Site, site_id)
     rows = session.exec(
         select(Appointment).where(Appointment.site_id == site_id, Appointment.service_day == day)

@@ -69,26 +69,28 @@ def _form(*names: str) -> dict:
     return {name: request.form.get(name, "")[:200] for name in names}
 
 
-def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw) -> tuple[bool, object]:
-    """Run *fn* in a write session and commit: (True, back to the page), or (False, the refusal).
+def _apply(form: str, anchor: str, message: str, fn, values: dict, after=None, **kw):
+    """Run *fn* in a write session and commit, then *after* (if any): back to the page, or the refusal.
 
     On bad input the page comes again, the message beside the field and what was typed kept.
     """
     refused = require_supervisor()
     if refused:
-        return False, refused
+        return refused
     try:
         with database().write_session() as s:
             fn(s, site_id=current_user.site_id, now=utcnow(), **kw)
             s.commit()
     except NotFound as err:
-        return False, error_page(404, error_text(err))
+        return error_page(404, error_text(err))
     except InvalidInput as err:
-        return False, _page(Failed(form, values, {err.field or "form": error_text(err)}), 400)
+        return _page(Failed(form, values, {err.field or "form": error_text(err)}), 400)
     except DomainError as err:
-        return False, _page(Failed(form, values, {"form": error_text(err)}), 409)
+        return _page(Failed(form, values, {"form": error_text(err)}), 409)
+    if after is not None:
+        after()
     flash(message, "ok")
-    return True, redirect(url_for("configuration.page", _anchor=anchor), code=303)
+    return redirect(url_for("configuration.page", _anchor=anchor), code=303)
 
 
 @bp.get("")
@@ -107,7 +109,7 @@ def site():
     values = _form("name", "retention_hours", "checkin_early_minutes", "checkin_late_minutes",
                    "assigned_wait_minutes", "priority_rule")
     return _apply("site", "site", gettext("Les réglages du site sont enregistrés."), rules.update_site,
-                        values, **values)[1]
+                  values, **values)
 
 
 @bp.post("/hours")
@@ -117,7 +119,7 @@ def hours():
     days = {day: request.form.get(f"hours-{day}", "")[:100] for day in range(7)}
     values = {f"hours-{day}": text for day, text in days.items()}
     return _apply("hours", "hours", gettext("Les horaires d'ouverture sont enregistrés."),
-                        rules.set_opening_hours, values, days=days)[1]
+                  rules.set_opening_hours, values, days=days)
 
 
 # --- queues ----------------------------------------------------------------------------------
@@ -129,8 +131,8 @@ def hours():
 def add_queue():
     values = _form("letter", "name", "kind", "seats", "purpose")
     return _apply("queue-new", "queues", gettext("La file est créée."), rules.create_queue, values,
-                        letter=values["letter"], name=values["name"], kind=values["kind"], seats=values["seats"],
-                        purpose=values["purpose"])[1]
+                  letter=values["letter"], name=values["name"], kind=values["kind"], seats=values["seats"],
+                  purpose=values["purpose"])
 
 
 @bp.post("/queues/<int:queue_id>")
@@ -139,7 +141,7 @@ def add_queue():
 def edit_queue(queue_id: int):
     values = _form("name", "kind", "seats", "purpose")
     return _apply(f"queue-{queue_id}", f"queue-{queue_id}", gettext("La file est modifiée."),
-                        rules.update_queue, values, queue_id=queue_id, **values)[1]
+                  rules.update_queue, values, queue_id=queue_id, **values)
 
 
 @bp.post("/queues/<int:queue_id>/active")
@@ -149,7 +151,7 @@ def queue_active(queue_id: int):
     active = request.form.get("active") == "1"
     message = gettext("La file est rouverte.") if active else gettext("La file est fermée.")
     return _apply(f"queue-{queue_id}-active", f"queue-{queue_id}", message, rules.set_queue_active, {},
-                        queue_id=queue_id, active=active)[1]
+                  queue_id=queue_id, active=active)
 
 
 # --- desks -----------------------------------------------------------------------------------
@@ -166,7 +168,7 @@ def _desk_values() -> dict:
 def add_desk():
     v = _desk_values()
     return _apply("desk-new", "desks", gettext("Le bureau est créé."), rules.create_desk, v,
-                        name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])[1]
+                  name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])
 
 
 @bp.post("/desks/<int:desk_id>")
@@ -175,7 +177,7 @@ def add_desk():
 def edit_desk(desk_id: int):
     v = _desk_values()
     return _apply(f"desk-{desk_id}", f"desk-{desk_id}", gettext("Le bureau est modifié."), rules.update_desk,
-                        v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])[1]
+                  v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])
 
 
 @bp.post("/desks/<int:desk_id>/active")
@@ -185,7 +187,7 @@ def desk_active(desk_id: int):
     active = request.form.get("active") == "1"
     message = gettext("Le bureau est rouvert.") if active else gettext("Le bureau est fermé.")
     return _apply(f"desk-{desk_id}-active", f"desk-{desk_id}", message, rules.set_desk_active, {},
-                        desk_id=desk_id, active=active)[1]
+                  desk_id=desk_id, active=active)
 
 
 # --- agents ----------------------------------------------------------------------------------
@@ -197,8 +199,8 @@ def desk_active(desk_id: int):
 def add_agent():
     values = _form("login", "role")
     return _apply("agent-new", "agents", gettext("Le compte est créé. Donnez le mot de passe à la personne."),
-                        rules.create_agent, values, login=values["login"], role=values["role"],
-                        password=request.form.get("password", "")[:200])[1]
+                  rules.create_agent, values, login=values["login"], role=values["role"],
+                  password=request.form.get("password", "")[:200])
 
 
 @bp.post("/agents/<int:agent_id>/active")
@@ -207,11 +209,10 @@ def add_agent():
 def agent_active(agent_id: int):
     active = request.form.get("active") == "1"
     message = gettext("Le compte est réactivé.") if active else gettext("Le compte est désactivé.")
-    ok, response = _apply(f"agent-{agent_id}-active", f"agent-{agent_id}", message, rules.set_agent_active, {},
-                          agent_id=agent_id, active=active, by_agent_id=current_user.id)
-    if ok and not active:
-        sockets.disconnect_agent(agent_id)  # its open consoles close now; its next request is refused
-    return response
+    # Once disabled, its open consoles close now; its next request is refused.
+    after = None if active else (lambda: sockets.disconnect_agent(agent_id))
+    return _apply(f"agent-{agent_id}-active", f"agent-{agent_id}", message, rules.set_agent_active, {},
+                  after=after, agent_id=agent_id, active=active, by_agent_id=current_user.id)
 
 
 @bp.post("/agents/<int:agent_id>/password")
@@ -219,5 +220,5 @@ def agent_active(agent_id: int):
 @limiter.limit(LIMIT, key_func=agent_key)
 def agent_password(agent_id: int):
     return _apply(f"agent-{agent_id}-password", f"agent-{agent_id}",
-                        gettext("Le mot de passe est changé. Donnez-le à la personne."), rules.reset_password, {},
-                        agent_id=agent_id, password=request.form.get("password", "")[:200])[1]
+                  gettext("Le mot de passe est changé. Donnez-le à la personne."), rules.reset_password, {},
+                  agent_id=agent_id, password=request.form.get("password", "")[:200])

@@ -57,20 +57,27 @@ class LiveServer:
         self.db.dispose()
 
 
+def demo_app(instance: Path, **config):
+    """Create the app on *instance* with *config*, its database migrated and loaded with the demo data."""
+    from app import create_app
+
+    app = create_app({"INSTANCE_PATH": str(instance), **config})
+    db = app.extensions["accueil.db"]
+    upgrade(db)
+    with db.write_session() as s:
+        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
+        s.commit()
+    return app
+
+
 def start_live_server(instance: Path, port: int = 0, **config) -> LiveServer:
     """Create the app on a migrated database with the demo data, and serve it on *port* (0: a free one).
 
     Started again on the same instance and port after kill(), it plays a server restart.
     """
-    from app import create_app
-
-    app = create_app({"INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False, **config})
+    app = demo_app(instance, RATELIMIT_ENABLED=False, **config)
     db = app.extensions["accueil.db"]
     vault = app.extensions["accueil.vault"]
-    upgrade(db)
-    with db.write_session() as s:
-        load_demo(s, vault, now=utcnow())
-        s.commit()
     server = make_server("127.0.0.1", port, app, threaded=True)
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", app, db, vault, instance, server)
     accept = server.get_request

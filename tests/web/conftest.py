@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from accueil.clock import utcnow
-from accueil.demo import load_demo
-from accueil.migrate import upgrade
+from tests.live import demo_app
 
 
 @pytest.fixture
 def app(tmp_path, app_database):
-    from app import create_app
-
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False, "TESTING": True,
-                      **app_database})
-    db = app.extensions["accueil.db"]
-    upgrade(db)
-    with db.write_session() as s:
-        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-        s.commit()
+    app = demo_app(tmp_path / "instance", RATELIMIT_ENABLED=False, TESTING=True, **app_database)
     yield app
-    db.dispose()
+    app.extensions["accueil.db"].dispose()
 
 
 @pytest.fixture

@@ -202,18 +202,11 @@ def test_the_queues_show_what_the_display_shows(app, api):
 
 @pytest.fixture
 def limited_app(tmp_path):
-    from accueil.demo import load_demo
-    from accueil.migrate import upgrade
-    from app import create_app
+    from tests.live import demo_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "limited"), "TESTING": True})
-    db = app.extensions["accueil.db"]
-    upgrade(db)
-    with db.write_session() as s:
-        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-        s.commit()
+    app = demo_app(tmp_path / "limited", TESTING=True)
     yield app
-    db.dispose()
+    app.extensions["accueil.db"].dispose()
 
 
 def test_ticket_links_are_rate_limited_per_address(limited_app):

@@ -106,15 +106,9 @@ def test_login_needs_the_csrf_token(client):
 
 
 def test_login_attempts_are_rate_limited(tmp_path):
-    from app import create_app
-    from accueil.demo import load_demo
-    from accueil.migrate import upgrade
+    from tests.live import demo_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "rl"), "RATELIMIT_ENABLED": True, "TESTING": True})
-    upgrade(db(app))
-    with db(app).write_session() as s:
-        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-        s.commit()
+    app = demo_app(tmp_path / "rl", RATELIMIT_ENABLED=True, TESTING=True)
     c = Console(app, None)
     codes = [c.client.post("/agent/login", data={"csrf_token": c.token, "login": "agent.chaumont",
                                                   "password": f"wrong-{i}"}).status_code for i in range(7)]

@@ -128,16 +128,9 @@ def _decode_svg(svg: bytes) -> str:
 
 
 def test_public_base_url_is_used_in_the_qr_code(tmp_path):
-    from app import create_app
-    from accueil.demo import load_demo
-    from accueil.migrate import upgrade
+    from tests.live import demo_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "RATELIMIT_ENABLED": False,
-                      "PUBLIC_BASE_URL": "https://accueil.caf.example/"})
-    upgrade(app.extensions["accueil.db"])
-    with app.extensions["accueil.db"].write_session() as s:
-        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-        s.commit()
+    app = demo_app(tmp_path / "i", RATELIMIT_ENABLED=False, PUBLIC_BASE_URL="https://accueil.caf.example/")
     client = app.test_client()
     enrol_kiosk(app, client)
     assert _decode_svg(client.get("/kiosk/chaumont/qr.svg").data).startswith("https://accueil.caf.example/k/chaumont/")
@@ -453,16 +446,9 @@ def test_pages_exist_in_english_and_arabic(app, client):
 
 @pytest.fixture
 def limited_app(tmp_path):
-    from app import create_app
-    from accueil.demo import load_demo
-    from accueil.migrate import upgrade
+    from tests.live import demo_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "limited"), "RATELIMIT_ENABLED": True,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
-    upgrade(app.extensions["accueil.db"])
-    with app.extensions["accueil.db"].write_session() as s:
-        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-        s.commit()
+    app = demo_app(tmp_path / "limited", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     yield app
     app.extensions["accueil.db"].dispose()
 
