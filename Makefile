@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test setup setup-test bench translations clean
+.PHONY: run test setup setup-test system-packages bench translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ setup: $(VENV)/.installed node_modules/.package-lock.json
 	PYBABEL=$(BIN)/pybabel scripts/translations.sh compile
 	$(BIN)/accueil db upgrade
 
-setup-test: setup $(VENV)/.installed-test
+# The Debian packages the tests start for real (Chromium, PostgreSQL, Redis, nginx…): installed when missing.
+system-packages:
+	bash scripts/system-packages.sh
+
+setup-test: system-packages setup $(VENV)/.installed-test
 
 run: setup
 	$(BIN)/accueil demo --if-empty --history 4

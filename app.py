@@ -15,11 +15,13 @@ from flask_socketio import SocketIO
 from sqlalchemy import text
 
 from accueil.clock import utcnow
-from accueil.db import Database
+from accueil.db import Database, cooperative
 from accueil.errors import DomainError
+from accueil.events import AccessEnded, SiteChanged, TicketEvent
 from accueil.identity import Vault, load_data_key, read_or_create_secret
-from web import devices, i18n, security, vendor
+from web import devices, i18n, proxy, realtime, security, vendor
 from web.context import database, vault
+from web.dispatch import Dispatcher
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT / "instance"
@@ -43,16 +45,24 @@ def _settings(instance: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-form
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        "TRUSTED_PROXIES": int(env.get("ACCUEIL_TRUSTED_PROXIES") or 0),
+        "SOCKETS_PER_ADDRESS": int(env.get("ACCUEIL_SOCKETS_PER_ADDRESS") or 0) or None,
     }
 
 
 def _async_mode(app: Flask) -> str:
-    """Threads by default; gevent only for the scale-out deployment, never with SQLite."""
-    mode = app.config.get("ASYNC_MODE") or os.environ.get("ACCUEIL_ASYNC_MODE") or "threading"
+    """gevent in a process that gevent patched (the gunicorn worker), threads otherwise (tests, commands).
+
+    An explicit ACCUEIL_ASYNC_MODE must agree with the process: gevent without the patch
+    would block on every socket, threads under the patch would be greenlets anyway.
+    """
+    patched = cooperative()
+    mode = app.config.get("ASYNC_MODE") or os.environ.get("ACCUEIL_ASYNC_MODE") or ("gevent" if patched else "threading")
     if mode not in ("threading", "gevent"):
         raise RuntimeError("ACCUEIL_ASYNC_MODE must be threading or gevent")
-    if mode == "gevent" and app.config["DATABASE_URL"].startswith("sqlite"):
-        raise RuntimeError("gevent with SQLite freezes on every lock wait: use PostgreSQL (DATABASE_URL) or threading")
+    if mode == "gevent" and not patched:
+        raise RuntimeError("ACCUEIL_ASYNC_MODE=gevent needs gevent's worker (gunicorn -k gevent), which patches the "
+                           "standard library first")
     return mode
 
 
@@ -76,10 +86,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(devices.bp)
     socketio = SocketIO(app, async_mode=_async_mode(app), message_queue=app.config["REDIS_URL"], channel="accueil",
-                        logger=False, engineio_logger=False)
+                        logger=False, engineio_logger=False, max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"])
     app.extensions["accueil.socketio"] = socketio
+    dispatcher = Dispatcher(app, socketio, redis_url=app.config["REDIS_URL"], channel="accueil")
+    app.extensions["accueil.dispatcher"] = dispatcher
+    db.bus.subscribe(dispatcher.submit, of=(TicketEvent, SiteChanged, AccessEnded))
+    realtime.init_app(app, socketio)
     for name in (*SURFACES, "api"):
         importlib.import_module(name).init_app(app, socketio)
+    proxy.init_app(app)  # outermost: every layer below (Socket.IO included) sees the client's address
 
     @app.get("/")
     def home():
@@ -116,7 +131,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 # --- the `accueil` command -------------------------------------------------------------
 
-cli = FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+def _command_app() -> Flask:
+    """The app of an `accueil` command: it serves no client, and publishes its events at once."""
+    return create_app({"ACCUEIL_CLI": True})
+
+
+cli = FlaskGroup(create_app=_command_app, add_default_commands=False, add_version_option=False,
                  help="Accueil: commandes d'exploitation d'un site.")
 
 

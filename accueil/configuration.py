@@ -21,6 +21,7 @@ from accueil.agents import MIN_PASSWORD, add_agent
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
 from accueil.errors import InvalidInput, NotFound
+from accueil.events import AccessEnded, record
 from accueil.history import site_changed
 from accueil.i18n import N_
 from accueil.lifecycle import ACTIVE, CALLED, SERVING, WAITING
@@ -422,7 +423,8 @@ def set_agent_active(session: Session, *, site_id: int, agent_id: int, active: b
     if not active and agent.id == by_agent_id:
         raise InvalidInput(N_("Vous ne pouvez pas désactiver votre propre compte."), field="active")
     if not active:
-        release_all(session, agent_id=agent.id)
+        release_all(session, agent_id=agent.id, now=now)
+        record(session, AccessEnded("agent", agent.id))  # its open consoles close, on every process
     agent.active = bool(active)
     session.add(agent)
     site_changed(session, site_id, now)
@@ -438,6 +440,7 @@ def reset_password(session: Session, *, site_id: int, agent_id: int, password: s
     agent.password_hash = generate_password_hash(password, method="scrypt")
     session.add(agent)
     session.flush()
+    record(session, AccessEnded("agent", agent.id))  # sessions opened with the old password end now
     return agent
 
 

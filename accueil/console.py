@@ -7,23 +7,25 @@ and devices do not exist for its agents.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from accueil import desks as desk_rules
-from accueil.clock import as_utc, service_day
+from accueil import site_state
+from accueil.clock import as_utc
 from accueil.errors import InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.identity import Vault, mask_nir, mask_phone
 from accueil.lifecycle import CALLED, SERVING, WAITING
 from accueil.needs import codes as need_codes
-from accueil.models import SUPERVISOR, Agent, Appointment, ConsoleAction, Desk, Device, Queue, Site, Ticket
-from accueil.tickets import call_order
+from accueil.models import SUPERVISOR, Agent, ConsoleAction, Desk, Device, Queue, Ticket
+from accueil.site_state import SiteState
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEEP_KEYS = timedelta(days=1)
@@ -68,55 +70,74 @@ class QueueView:
 
 
 @dataclass
-class ConsoleView:
+class SiteView:
+    """The part of the console every agent of the site sees alike (built once per site and version)."""
+
     version: int
     site_id: int
     site_name: str
     now: datetime
     queues: list[QueueView]
     in_progress: list[TicketView]
-    in_hand: list[TicketView]
-    desk: Desk | None
     desks: list[desk_rules.DeskState]
-    supervisor: bool
+    desk_rows: dict[int, Desk]
+
+
+@dataclass
+class ConsoleView(SiteView):
+    """One agent's console: the site's picture, their desk and the visitors in hand there."""
+
+    in_hand: list[TicketView] = field(default_factory=list)
+    desk: Desk | None = None
+    supervisor: bool = False
+    agent_id: int | None = None
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return as_utc(moment).astimezone(tz).strftime("%H:%M") if moment else None
 
 
-def _safe_mask(vault: Vault, blob: bytes | None, mask) -> str | None:
-    if blob is None:
-        return None
-    try:
-        return mask(vault.decrypt(blob))
-    except ValueError:  # a key change or damaged value: show nothing rather than fail the console
-        return None
+class Masks:
+    """Masked NIR and phone of each ticket, decrypted once per ticket rather than once per view."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._known: dict[int, tuple[bytes | None, bytes | None, str | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def _safe(self, blob: bytes | None, mask) -> str | None:
+        if blob is None:
+            return None
+        try:
+            return mask(self.vault.decrypt(blob))
+        except ValueError:  # a key change or damaged value: show nothing rather than fail the console
+            return None
+
+    def of(self, ticket: Ticket) -> tuple[str | None, str | None]:
+        known = self._known.get(ticket.id)
+        if known is None or known[0] != ticket.nir_enc or known[1] != ticket.phone_enc:
+            known = (ticket.nir_enc, ticket.phone_enc, self._safe(ticket.nir_enc, mask_nir),
+                     self._safe(ticket.phone_enc, mask_phone))
+            with self._lock:
+                self._known[ticket.id] = known
+        return known[2], known[3]
+
+    def keep_only(self, ticket_ids: set[int]) -> None:
+        """Forget the tickets no longer active (their numbers are not kept in memory longer than needed)."""
+        with self._lock:
+            for ticket_id in [i for i in self._known if i not in ticket_ids]:
+                del self._known[ticket_id]
 
 
-def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: datetime) -> ConsoleView:
-    """Return the console's picture of the site now; read it in one transaction (its version)."""
+def site_view(state: SiteState, masks: Masks, *, now: datetime) -> SiteView:
+    """The console's picture of the site at the state's version, shared by all its agents."""
     now = as_utc(now)
-    site = session.get(Site, site_id)
-    if site is None:
-        raise NotFound(N_("Ce site n'existe pas."))
-    version = site.version
-    agent = session.get(Agent, agent_id)
-    tz = ZoneInfo(site.timezone)
-    day = service_day(now, site.timezone)
-    queues = session.exec(select(Queue).where(Queue.site_id == site_id, Queue.active == True).order_by(Queue.letter.desc())).all()  # noqa: E712
+    tz = ZoneInfo(state.timezone)
+    queues = sorted((q for q in state.queues.values() if q.active), key=lambda q: q.letter, reverse=True)
     by_id = {q.id: QueueView(q.id, q.letter, q.name, q.kind, q.seats) for q in queues}
-    desk_names = dict(session.exec(select(Desk.id, Desk.name).where(Desk.site_id == site_id)).all())
-    rows = session.exec(
-        select(Ticket, Appointment)
-        .join(Appointment, Appointment.id == Ticket.appointment_id, isouter=True)
-        .where(Ticket.site_id == site_id, Ticket.service_day == day,
-               col(Ticket.status).in_((WAITING, CALLED, SERVING)))
-        .order_by(*call_order(site.priority_rule))
-    ).all()
-    my_desk = desk_rules.held_by(session, agent_id)
-    in_progress, in_hand = [], []
-    for ticket, appointment in rows:
+    in_progress = []
+    for ticket, appointment in state.active:
+        nir_masked, phone_masked = masks.of(ticket)
         tv = TicketView(
             id=ticket.id, code=ticket.code, status=ticket.status, queue_id=ticket.queue_id,
             queue_letter=ticket.letter, arrived=_local(ticket.arrived_at, tz), arrived_at=ticket.arrived_at,
@@ -126,10 +147,9 @@ def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: da
             appointment_not_found=ticket.appointment_not_found,
             needs_identification=ticket.needs_identification,
             priority=ticket.priority > 0, assisted=ticket.channel == "assisted",
-            nir_masked=_safe_mask(vault, ticket.nir_enc, mask_nir),
-            phone_masked=_safe_mask(vault, ticket.phone_enc, mask_phone),
-            desk_id=ticket.desk_id, desk_name=desk_names.get(ticket.desk_id), recalls=ticket.recalls,
-            arrival_flag=getattr(ticket, "arrival_flag", None),
+            nir_masked=nir_masked, phone_masked=phone_masked,
+            desk_id=ticket.desk_id, desk_name=state.desk_name(ticket.desk_id), recalls=ticket.recalls,
+            arrival_flag=ticket.arrival_flag,
             needs=tuple(need_codes(ticket.needs or 0)), interpreter_language=ticket.interpreter_language,
         )
         if ticket.status == WAITING:
@@ -137,13 +157,28 @@ def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: da
                 by_id[ticket.queue_id].waiting.append(tv)
         else:
             in_progress.append(tv)
-            if my_desk is not None and ticket.desk_id == my_desk.id:
-                in_hand.append(tv)
-    return ConsoleView(
-        version=version, site_id=site.id, site_name=site.name, now=now, queues=list(by_id.values()),
-        in_progress=in_progress, in_hand=in_hand, desk=my_desk, desks=desk_rules.states(session, site_id=site_id),
-        supervisor=agent is not None and agent.role == SUPERVISOR,
-    )
+    masks.keep_only({t.id for t, _a in state.active})
+    desks = desk_rules.states_of(list(state.desks.values()), state.logins, state.in_hand())
+    return SiteView(version=state.version, site_id=state.site_id, site_name=state.name, now=now,
+                    queues=list(by_id.values()), in_progress=in_progress, desks=desks, desk_rows=state.desks)
+
+
+def for_agent(shared: SiteView, *, agent_id: int, supervisor: bool) -> ConsoleView:
+    """One agent's console: the shared picture, with their desk and the visitors in hand there."""
+    my_desk = next((d for d in shared.desk_rows.values() if d.agent_id == agent_id), None)
+    in_hand = [t for t in shared.in_progress if my_desk is not None and t.desk_id == my_desk.id]
+    return ConsoleView(**{f.name: getattr(shared, f.name) for f in fields(SiteView)},
+                       in_hand=in_hand, desk=my_desk, supervisor=supervisor, agent_id=agent_id)
+
+
+def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: datetime) -> ConsoleView:
+    """Return the console's picture of the site now for one agent (its version read first)."""
+    state = site_state.read(session, site_id, now=now)
+    if state is None:
+        raise NotFound(N_("Ce site n'existe pas."))
+    agent = session.get(Agent, agent_id)
+    return for_agent(site_view(state, Masks(vault), now=now), agent_id=agent_id,
+                     supervisor=agent is not None and agent.role == SUPERVISOR)
 
 
 def claim_action(session: Session, *, key: str | None, agent_id: int, now: datetime) -> bool:

@@ -3,30 +3,51 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from accueil import models  # noqa: F401  (registers the tables)
 from accueil.events import EventBus, bind
 
 
-def _sqlite_engine(url: str, echo: bool) -> Engine:
+LOCK_WAIT = 30.0
+"""Seconds a writer waits for SQLite's lock (held by another process) before giving up."""
+
+
+def cooperative() -> bool:
+    """True in a process gevent has patched (the server's worker): waits must then let other greenlets run."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return monkey.is_module_patched("socket")
+
+
+def _sqlite_engine(url: str, echo: bool, coop: bool) -> Engine:
     engine = create_engine(
         url,
         echo=echo,
-        connect_args={"timeout": 30, "check_same_thread": False},
+        connect_args={"timeout": 0 if coop else LOCK_WAIT, "check_same_thread": False},
         pool_size=20,
         max_overflow=40,
     )
+    # Threads wait for SQLite's lock inside SQLite (busy_timeout). Under gevent that wait
+    # would freeze every greenlet of the process, sockets included: there SQLite never
+    # waits (busy_timeout 0) and a busy BEGIN is retried after a cooperative sleep.
+    # Writers of one process already take turns (Database.write_session), so the lock is
+    # only ever busy because of another process (a command, a second server).
+    busy_ms = 0 if coop else int(LOCK_WAIT * 1000)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
         # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's legacy mode would not).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", f"busy_timeout={busy_ms}", "synchronous=NORMAL", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
@@ -34,7 +55,20 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     def _begin(conn):
         # Writers take the lock up front: a deferred transaction that reads then writes
         # fails at once with SQLITE_BUSY under WAL instead of waiting its turn.
-        conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get("sqlite_begin", "DEFERRED"))
+        statement = "BEGIN " + conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if not coop:
+            conn.exec_driver_sql(statement)
+            return
+        deadline, pause = time.monotonic() + LOCK_WAIT, 0.001
+        while True:
+            try:
+                conn.exec_driver_sql(statement)
+                return
+            except OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)  # gevent's sleep in a patched process: other greenlets run
+            pause = min(pause * 2, 0.05)
 
     return engine
 
@@ -44,7 +78,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
-        return _sqlite_engine(url, echo)
+        return _sqlite_engine(url, echo, cooperative())
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=40)
 
 

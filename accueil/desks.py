@@ -3,6 +3,8 @@
 One agent per desk and one desk per agent. Taking a desk someone else holds needs an
 explicit confirmation; the caller learns whom it was taken from, to tell their console.
 A desk calls nobody while paused or while nobody holds it (``require_caller``).
+Every change bumps the site's version with a ``SiteChanged`` of kind "desks": the desks
+open change the visitors' wait estimates, and the consoles' lists of desks.
 """
 from __future__ import annotations
 
@@ -14,9 +16,13 @@ from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc
 from accueil.errors import DomainError, NotFound
+from accueil.history import site_changed
 from accueil.i18n import N_
 from accueil.lifecycle import CALLED, SERVING
 from accueil.models import Agent, Desk, Ticket
+
+DESKS_CHANGED = "desks"
+"""The kind of the SiteChanged event of a desk taken, left, paused or resumed."""
 
 FREE = "free"
 """Someone holds the desk and has nobody in hand: ready to call."""
@@ -123,6 +129,7 @@ def take(session: Session, *, site_id: int, desk_id: int, agent_id: int, confirm
     if result.rowcount != 1:
         other = session.get(Agent, desk.agent_id) if desk.agent_id else None
         raise DeskInUse(agent=other.login if other else "?", desk=desk.name)
+    site_changed(session, site_id, now, kind=DESKS_CHANGED)
     return Taken(desk, previous)
 
 
@@ -135,20 +142,21 @@ def _held(session: Session, site_id: int, desk_id: int, agent_id: int) -> Desk:
 
 def release(session: Session, *, site_id: int, desk_id: int, agent_id: int, now: datetime) -> Desk:
     """The agent leaves the desk (tickets in hand stay with the desk)."""
-    as_utc(now)
     desk = _held(session, site_id, desk_id, agent_id)
     desk.agent_id, desk.taken_at, desk.paused_at = None, None, None
     session.add(desk)
-    session.flush()
+    site_changed(session, site_id, now, kind=DESKS_CHANGED)
     return desk
 
 
-def release_all(session: Session, *, agent_id: int) -> list[Desk]:
+def release_all(session: Session, *, agent_id: int, now: datetime) -> list[Desk]:
     """Free every desk the agent holds (on logout)."""
     desks = list(session.exec(select(Desk).where(Desk.agent_id == agent_id)).all())
     for desk in desks:
         desk.agent_id, desk.taken_at, desk.paused_at = None, None, None
         session.add(desk)
+    for site_id in sorted({d.site_id for d in desks}):
+        site_changed(session, site_id, now, kind=DESKS_CHANGED)
     session.flush()
     return desks
 
@@ -160,17 +168,16 @@ def pause(session: Session, *, site_id: int, desk_id: int, agent_id: int, now: d
     if desk.paused_at is None:
         desk.paused_at = now
         session.add(desk)
-        session.flush()
+        site_changed(session, site_id, now, kind=DESKS_CHANGED)
     return desk
 
 
 def resume(session: Session, *, site_id: int, desk_id: int, agent_id: int, now: datetime) -> Desk:
-    as_utc(now)
     desk = _held(session, site_id, desk_id, agent_id)
     if desk.paused_at is not None:
         desk.paused_at = None
         session.add(desk)
-        session.flush()
+        site_changed(session, site_id, now, kind=DESKS_CHANGED)
     return desk
 
 
@@ -188,11 +195,17 @@ def states(session: Session, *, site_id: int) -> list[DeskState]:
     """Every active desk of the site: state, who holds it, since when, tickets in hand."""
     desks = session.exec(select(Desk).where(Desk.site_id == site_id, Desk.active == True).order_by(Desk.id)).all()  # noqa: E712
     logins = dict(session.exec(select(Agent.id, Agent.login).where(Agent.site_id == site_id)).all())
-    in_hand: dict[int, list[Ticket]] = {}
-    for ticket in session.exec(
+    in_hand = session.exec(
         select(Ticket).where(Ticket.site_id == site_id, col(Ticket.status).in_((CALLED, SERVING)))
         .order_by(Ticket.called_at)
-    ).all():
+    ).all()
+    return states_of(desks, logins, in_hand)
+
+
+def states_of(desks, logins: dict[int, str], in_hand_tickets) -> list[DeskState]:
+    """The desks' states from the desks (in order), the agents' logins and the tickets called or served."""
+    in_hand: dict[int, list[Ticket]] = {}
+    for ticket in sorted(in_hand_tickets, key=lambda t: t.called_at or t.queued_at):
         in_hand.setdefault(ticket.desk_id, []).append(ticket)
     result = []
     for desk in desks:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from accueil.clock import as_utc
 from accueil.errors import InvalidInput, NotFound
+from accueil.events import AccessEnded, record
 from accueil.i18n import N_
 from accueil.models import DISPLAY, KIOSK, Device
 
@@ -77,4 +78,5 @@ def revoke(session: Session, device_id: int, *, now: datetime) -> Device:
     device.revoked_at = device.revoked_at or as_utc(now)
     session.add(device)
     session.flush()
+    record(session, AccessEnded("device", device.id))  # its screen's sockets close, on every process
     return device

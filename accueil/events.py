@@ -44,6 +44,20 @@ class SiteChanged:
     kind: str = "configured"
 
 
+@dataclass(frozen=True)
+class AccessEnded:
+    """A party lost its right to live updates: every process closes its open sockets at once.
+
+    ``party`` is "agent" (logged out, disabled, new password) or "device" (revoked); ``key``
+    its id. Sent after the commit that ended the access (``record``), or published directly
+    for a logout, which changes nothing in the database.
+    """
+
+    party: str
+    key: int
+    kind: str = "ended"
+
+
 Subscriber = Callable[[TicketEvent], None]
 
 
@@ -53,15 +67,15 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: list[tuple[Callable, type]] = []
 
-    def subscribe(self, fn: Subscriber, of: type = TicketEvent) -> Subscriber:
-        """Call *fn* with each committed event of type *of* (ticket events unless told)."""
+    def subscribe(self, fn: Subscriber, of: type | tuple[type, ...] = TicketEvent) -> Subscriber:
+        """Call *fn* with each committed event of type *of* (a type or a tuple; ticket events unless told)."""
         self._subscribers.append((fn, of))
         return fn
 
     def unsubscribe(self, fn: Subscriber) -> None:
         self._subscribers = [(f, of) for f, of in self._subscribers if f is not fn]
 
-    def publish(self, event: TicketEvent | SiteChanged) -> None:
+    def publish(self, event: TicketEvent | SiteChanged | AccessEnded) -> None:
         for fn, of in list(self._subscribers):
             if not isinstance(event, of):
                 continue
@@ -77,7 +91,7 @@ def bind(session: Session, bus: EventBus) -> Session:
     return session
 
 
-def record(session: Session, event: TicketEvent | SiteChanged) -> None:
+def record(session: Session, event: TicketEvent | SiteChanged | AccessEnded) -> None:
     """Queue *event* for publication when *session* commits; a rollback drops it."""
     session.info.setdefault(_PENDING, []).append(event)
 

@@ -19,7 +19,7 @@ from accueil import configuration as rules
 from accueil import needs
 from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
-from agent_console import auth, sockets
+from agent_console import auth
 from agent_console.views import agent_key, require_supervisor
 from web.context import database
 from web.i18n import error_text
@@ -69,8 +69,8 @@ def _form(*names: str) -> dict:
     return {name: request.form.get(name, "")[:200] for name in names}
 
 
-def _apply(form: str, anchor: str, message: str, fn, values: dict, after=None, **kw):
-    """Run *fn* in a write session and commit, then *after* (if any): back to the page, or the refusal.
+def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw):
+    """Run *fn* in a write session and commit: back to the page, or the refusal.
 
     On bad input the page comes again, the message beside the field and what was typed kept.
     """
@@ -87,8 +87,6 @@ def _apply(form: str, anchor: str, message: str, fn, values: dict, after=None, *
         return _page(Failed(form, values, {err.field or "form": error_text(err)}), 400)
     except DomainError as err:
         return _page(Failed(form, values, {"form": error_text(err)}), 409)
-    if after is not None:
-        after()
     flash(message, "ok")
     return redirect(url_for("configuration.page", _anchor=anchor), code=303)
 
@@ -209,10 +207,10 @@ def add_agent():
 def agent_active(agent_id: int):
     active = request.form.get("active") == "1"
     message = gettext("Le compte est réactivé.") if active else gettext("Le compte est désactivé.")
-    # Once disabled, its open consoles close now; its next request is refused.
-    after = None if active else (lambda: sockets.disconnect_agent(agent_id))
+    # Once disabled, its open consoles close now (accueil.configuration says so after commit); its next
+    # request is refused.
     return _apply(f"agent-{agent_id}-active", f"agent-{agent_id}", message, rules.set_agent_active, {},
-                  after=after, agent_id=agent_id, active=active, by_agent_id=current_user.id)
+                  agent_id=agent_id, active=active, by_agent_id=current_user.id)
 
 
 @bp.post("/agents/<int:agent_id>/password")

@@ -1,23 +1,30 @@
 """The /agent namespace: signed-in agents only, one room per site and one per agent.
 
-Snapshots carry the console's lists already rendered (same templates as the page), so
-the browser only swaps regions. Events carry the site's version and no personal data;
-the console answers each one by asking for a fresh snapshot.
+Consoles receive the console's regions already rendered (the same templates as the page),
+so the browser only swaps them. For each batch of a site's events the shared picture is
+built once (``accueil.console.site_view``, masked numbers decrypted once per ticket), the
+list of queues is rendered once per language and kind of console, the desks and the agent's
+own desk per agent; each console then gets only the regions that changed since the last
+ones it got (``from``: the version of those), and asks for a snapshot when its version is
+not that one. Pages that only follow the site (supervision, the day's appointments) get a
+bare version and fetch their fragment.
 """
 from __future__ import annotations
 
-from flask import Flask, render_template, session
+from flask import Flask, current_app, render_template, session
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room
+from flask_socketio import SocketIO
 
 from accueil.clock import utcnow
-from accueil.console import view
-from accueil.events import SiteChanged, TicketEvent
+from accueil.console import ConsoleView, Masks, for_agent, site_view
+from accueil.events import AccessEnded
 from agent_console import auth
 from web.context import database, vault
-from web.realtime import LiveNamespace
+from web.realtime import Admission, Client, LiveNamespace
 
 NAMESPACE = "/agent"
+REGIONS = ("hand", "queues", "desks")
 
 
 def site_room(site_id: int) -> str:
@@ -28,21 +35,24 @@ def user_room(agent_id: int) -> str:
     return f"user:{agent_id}"
 
 
-def render_regions(console) -> dict[str, str]:
-    """The live parts of the console page, rendered for the current agent."""
+def render_regions(console: ConsoleView, queues: str | None = None) -> dict[str, str]:
+    """The live parts of the console page for one agent (*queues*: that region, if already rendered).
+
+    Rendered « shared »: without the per-session form fields (CSRF token, action key), which
+    console.js adds when a form is sent; so the same HTML serves every console alike.
+    """
     return {
-        "hand": render_template("agent_console/_hand.html", c=console),
-        "queues": render_template("agent_console/_queues.html", c=console),
-        "desks": render_template("agent_console/_desks.html", c=console),
+        "hand": render_template("agent_console/_hand.html", c=console, shared=True),
+        "queues": queues if queues is not None else render_template("agent_console/_queues.html", c=console,
+                                                                     shared=True),
+        "desks": render_template("agent_console/_desks.html", c=console, shared=True),
     }
 
 
-def console_snapshot() -> dict:
-    with database().session() as s:
-        console = view(s, vault(), site_id=current_user.site_id, agent_id=current_user.id, now=utcnow())
+def _message(console: ConsoleView, regions: dict[str, str]) -> dict:
     return {
         "v": console.version,
-        "regions": render_regions(console),
+        "regions": regions,
         "desk": console.desk.id if console.desk else None,
         "paused": bool(console.desk and console.desk.paused_at),
         "in_hand": [t.code for t in console.in_hand],
@@ -50,60 +60,85 @@ def console_snapshot() -> dict:
 
 
 class AgentNamespace(LiveNamespace):
-    def authorize(self, auth_data: dict) -> str | None:
+    per_party = 10  # consoles, supervision and appointment pages in several tabs
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self._masks: Masks | None = None
+
+    def masks(self) -> Masks:
+        if self._masks is None:
+            self._masks = Masks(vault())
+        return self._masks
+
+    def admit(self, auth_data: dict) -> Admission | None:
         if not current_user.is_authenticated or auth.expired(session):
             return None
-        return site_room(current_user.site_id)
+        info = {"agent": current_user.id, "supervisor": current_user.supervisor, "locale": str(get_locale()),
+                "page": auth_data.get("page") == "region", "v": None, "regions": {}}
+        return Admission(current_user.site_id, site_room(current_user.site_id), user_room(current_user.id), info)
 
-    def on_connect(self, auth=None):
-        super().on_connect(auth)
-        join_room(user_room(current_user.id))
+    def snapshot(self, client: Client) -> dict:
+        with database().session() as s:
+            state = self.dispatcher.cache.get(s, client.site_id, now=utcnow())
+        if client.info["page"]:
+            return {"v": state.version}
+        shared = site_view(state, self.masks(), now=utcnow())
+        console = for_agent(shared, agent_id=client.info["agent"], supervisor=client.info["supervisor"])
+        regions = render_regions(console)
+        client.info["v"], client.info["regions"] = console.version, regions
+        return _message(console, regions)
 
-    def snapshot(self, room: str) -> dict:
-        if not current_user.is_authenticated or room != site_room(current_user.site_id):
-            return {}
-        return console_snapshot()
+    def deliver(self, batch, state) -> None:
+        clients = self.clients_of(batch.site_id)
+        for client in clients:
+            if client.info["page"]:
+                self.send_to(client.sid, "event", {"v": state.version})
+        consoles = [c for c in clients if not c.info["page"]]
+        if not consoles:
+            return
+        shared = site_view(state, self.masks(), now=utcnow())
+        queues: dict[tuple, str] = {}
+        with current_app.test_request_context("/agent/"):
+            for client in consoles:
+                console = for_agent(shared, agent_id=client.info["agent"], supervisor=client.info["supervisor"])
+                variant = (client.info["locale"], bool(console.desk and not console.desk.paused_at))
+                with force_locale(client.info["locale"]):
+                    if variant not in queues:
+                        queues[variant] = render_template("agent_console/_queues.html", c=console, shared=True)
+                    regions = render_regions(console, queues[variant])
+                changed = {k: v for k, v in regions.items() if client.info["regions"].get(k) != v}
+                message = _message(console, changed) | {"from": client.info["v"]}
+                client.info["v"], client.info["regions"] = console.version, regions
+                self.send_to(client.sid, "event", message)
+
+    def cut(self, event: AccessEnded) -> None:
+        if event.party == "agent":
+            self.cut_party(user_room(event.key), name="logout")
 
 
-def event_payload(event: TicketEvent) -> dict:
-    """What agents' consoles receive of an event: no visitor secret, no personal data."""
-    return {"v": event.version, "kind": event.kind, "ticket": event.ticket_id, "code": event.code,
-            "status": event.status, "queue": event.queue_id, "desk": event.desk_id}
+def console_snapshot() -> dict:
+    """The signed-in agent's regions now (the HTTP fallback of the socket's snapshot)."""
+    namespace: AgentNamespace = current_app.extensions["accueil.agent_namespace"]
+    with database().session() as s:
+        state = namespace.dispatcher.cache.get(s, current_user.site_id, now=utcnow())
+    shared = site_view(state, namespace.masks(), now=utcnow())
+    console = for_agent(shared, agent_id=current_user.id, supervisor=current_user.supervisor)
+    return _message(console, render_regions(console))
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
-    socketio.on_namespace(AgentNamespace(NAMESPACE))
-
-    def forward(event: TicketEvent) -> None:
-        socketio.emit("event", event_payload(event), namespace=NAMESPACE, to=site_room(event.site_id))
-
-    def reconfigured(event: SiteChanged) -> None:
-        """The site's configuration changed: every console of the site resyncs."""
-        socketio.emit("refresh", {"v": event.version}, namespace=NAMESPACE, to=site_room(event.site_id))
-
-    app.extensions["accueil.db"].bus.subscribe(forward)
-    app.extensions["accueil.db"].bus.subscribe(reconfigured, of=SiteChanged)
-
-
-def refresh_site(site_id: int) -> None:
-    """Desks changed (not a ticket event, so no version): every console of the site resyncs."""
-    _socketio().emit("refresh", {}, namespace=NAMESPACE, to=site_room(site_id))
+    namespace = AgentNamespace(NAMESPACE)
+    socketio.on_namespace(namespace)
+    app.extensions["accueil.dispatcher"].register(namespace)
+    app.extensions["accueil.agent_namespace"] = namespace
 
 
 def tell_agent(agent_id: int, name: str, payload: dict) -> None:
-    _socketio().emit(name, payload, namespace=NAMESPACE, to=user_room(agent_id))
+    """Tell an agent's consoles something (on every process: through the message queue if there is one)."""
+    current_app.extensions["accueil.socketio"].emit(name, payload, namespace=NAMESPACE, to=user_room(agent_id))
 
 
-def disconnect_agent(agent_id: int) -> None:
-    """Close the agent's open consoles (logout): tell them, and cut the sockets of this process."""
-    socketio = _socketio()
-    socketio.emit("logout", {}, namespace=NAMESPACE, to=user_room(agent_id))
-    server = socketio.server
-    for sid, _eio_sid in list(server.manager.get_participants(NAMESPACE, user_room(agent_id))):
-        server.disconnect(sid, namespace=NAMESPACE)
-
-
-def _socketio() -> SocketIO:
-    from flask import current_app
-
-    return current_app.extensions["accueil.socketio"]
+def end_sessions(agent_id: int) -> None:
+    """Close the agent's open consoles on every process (a logout changes nothing in the database)."""
+    current_app.extensions["accueil.db"].bus.publish(AccessEnded("agent", agent_id))

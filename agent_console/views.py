@@ -156,12 +156,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    agent_id, site_id = current_user.id, current_user.site_id
+    agent_id = current_user.id
     with database().write_session() as s:
-        desk_rules.release_all(s, agent_id=agent_id)
+        desk_rules.release_all(s, agent_id=agent_id, now=utcnow())
         s.commit()
-    sockets.disconnect_agent(agent_id)
-    sockets.refresh_site(site_id)
+    sockets.end_sessions(agent_id)
     logout_user()
     session.clear()
     flash(gettext("Vous êtes déconnecté."), "ok")
@@ -233,7 +232,6 @@ def take_desk():
         sockets.tell_agent(taken.previous_agent_id, "desk_taken",
                            {"message": gettext("%(agent)s a pris votre bureau (%(desk)s). Choisissez un autre bureau.",
                                                agent=current_user.login, desk=name)})
-    sockets.refresh_site(current_user.site_id)
     return done(gettext("Votre bureau : %(desk)s.", desk=name))
 
 
@@ -248,7 +246,6 @@ def _desk_action(fn, message: str):
             s.commit()
     except DomainError as err:
         return fail(err)
-    sockets.refresh_site(current_user.site_id)
     return done(message % {"desk": name})
 
 

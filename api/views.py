@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
-from accueil import api_tokens, board, waiting
+from accueil import api_tokens, audiences
 from accueil.agents import site_by_slug
 from accueil.appointment_import import import_appointments
 from accueil.clock import utcnow
@@ -16,6 +16,7 @@ from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.models import Site
 from accueil.stats import compute
+from accueil.waiting import ticket_by_public_id
 from api.openapi import DOCUMENT
 from web.context import database, vault
 from web.i18n import error_text
@@ -26,9 +27,6 @@ MAX_BODY = 2 * 1024 * 1024  # 5,000 appointments fit; pages keep the app's small
 # Per address, like the visitor's pages: a whole waiting room may share the office Wi-Fi's address,
 # and a link is 32 random characters, so this limit is against floods, not against guessing.
 TICKET_LIMIT = "120 per minute"
-TICKET_FIELDS = ("code", "letter", "queue", "place", "status", "ahead", "estimate", "desk", "recalls", "day")
-"""What a ticket link tells: its public status without the appointment (never a NIR, a phone or an id)."""
-CALL_FIELDS = ("code", "letter", "place", "kind", "at", "time")
 
 
 @bp.before_request
@@ -97,12 +95,12 @@ def openapi():
 def ticket_status(link: str):
     """The status of the ticket whose page is /ticket/<link>: the link is the secret, no token."""
     with database().session() as s:
-        ticket = waiting.ticket_by_public_id(s, link)
+        ticket = ticket_by_public_id(s, link)
         if ticket is None:
             return _error(404, "not_found", "Ce ticket n'existe pas.")
-        status = waiting.public_status(s, ticket)
-        site = s.get(Site, ticket.site_id).slug
-    return jsonify({"site": site} | {k: status[k] for k in TICKET_FIELDS})
+        status = audiences.phone_snapshot(s, link, now=utcnow(), cache=_cache())
+        slug = s.get(Site, ticket.site_id).slug
+    return jsonify(audiences.api_ticket(status, slug=slug))
 
 
 @bp.get("/sites/<site>/queues")
@@ -111,10 +109,12 @@ def ticket_status(link: str):
 def queues(site: str):
     """What the site's waiting-room display shows, and each queue's wait range for a newcomer."""
     with database().session() as s:
-        state = board.queue_state(s, g.api_site.id, now=utcnow())
-    return jsonify(site=site, now=state["now"], queues=[
-        {"letter": q["letter"], "name": q["name"], "waiting": q["count"], "estimate": q["estimate"]}
-        for q in state["queues"]], calls=[{k: c[k] for k in CALL_FIELDS} for c in state["calls"]])
+        state = _cache().get(s, g.api_site.id, now=utcnow())
+    return jsonify(audiences.api_queues(state, slug=site, now=utcnow()))
+
+
+def _cache():
+    return current_app.extensions["accueil.dispatcher"].cache
 
 
 @bp.post("/sites/<site>/appointments")

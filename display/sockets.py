@@ -1,17 +1,18 @@
-"""The /display namespace: one room per site, public-safe snapshots and events only."""
+"""The /display namespace: one room per site, public-safe snapshots and updates only (accueil.audiences)."""
 from __future__ import annotations
 
-from flask import Flask, session
-from flask_socketio import SocketIO, disconnect
+from flask import Flask, request
+from flask_socketio import SocketIO
 from sqlmodel import select
 
-from accueil import board, supervision
+from accueil import supervision
+from accueil.audiences import display_snapshot, display_update
 from accueil.clock import utcnow
-from accueil.events import SiteChanged, TicketEvent
+from accueil.events import AccessEnded, SiteChanged
 from accueil.models import Site
 from web.context import database
 from web.devices import current_device
-from web.realtime import LiveNamespace
+from web.realtime import Admission, Client, LiveNamespace
 
 NAMESPACE = "/display"
 
@@ -20,12 +21,18 @@ def room_of(site_id: int) -> str:
     return f"site:{site_id}"
 
 
+def device_room(device_id: int) -> str:
+    return f"device:{device_id}"
+
+
 class DisplayNamespace(LiveNamespace):
     """Only an enrolled display of the site (its device cookie, sent with the connect request) joins."""
 
-    def authorize(self, auth: dict) -> str | None:
+    per_party = 3
+
+    def admit(self, auth: dict) -> Admission | None:
         slug = auth.get("site")
-        if not isinstance(slug, str):
+        if not isinstance(slug, str) or len(slug) > 40:
             return None
         with database().session() as s:
             site = s.exec(select(Site).where(Site.slug == slug)).first()
@@ -34,43 +41,40 @@ class DisplayNamespace(LiveNamespace):
         device = current_device("display", site.id)
         if device is None:
             return None
-        session["display_device"] = device.id
-        return room_of(site.id)
+        return Admission(site.id, room_of(site.id), device_room(device.id), {"device": device.id})
 
-    def snapshot(self, room: str) -> dict:
-        site_id = int(room.split(":", 1)[1])
+    def snapshot(self, client: Client) -> dict:
         with database().session() as s:
-            return board.snapshot(s, site_id, now=utcnow())
+            state = self.dispatcher.cache.get(s, client.site_id, now=utcnow())
+        return display_snapshot(state, now=utcnow())
 
     def on_snapshot(self, _data=None):
         """A fresh snapshot, while the device is still enrolled (a revoked screen goes dark).
 
         The screen asks one every 15 s (static/live.js): that is its heartbeat for the supervision page.
         """
-        room = session.get("live_room")
-        device = None if room is None else current_device("display", int(room.split(":", 1)[1]))
+        client = self.clients.get(request.sid)
+        device = None if client is None else current_device("display", client.site_id)
         if device is None:
-            disconnect()
+            if client is not None:
+                self.close(client.sid)
             return None
         supervision.beat(database(), device, now=utcnow())
-        return self.snapshot(room)
+        return super().on_snapshot(_data)
+
+    def deliver(self, batch, state) -> None:
+        """One update per batch to the site's screens; a changed configuration brings a new snapshot too."""
+        self.send_to(room_of(batch.site_id), "event", display_update(state, list(batch.events), since=batch.since))
+        if batch.has(SiteChanged, kind="configured"):
+            # Queues, desks or the site's name changed: the whole picture, nothing announced again.
+            self.send_to(room_of(batch.site_id), "snapshot", display_snapshot(state, now=utcnow()))
+
+    def cut(self, event: AccessEnded) -> None:
+        if event.party == "device":
+            self.cut_party(device_room(event.key))
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
-    socketio.on_namespace(DisplayNamespace(NAMESPACE))
-    db = app.extensions["accueil.db"]
-
-    def forward(event: TicketEvent) -> None:
-        """Send every committed event of a site, as a display-safe payload, to the site's screens."""
-        with db.session() as s:
-            payload = board.display_payload(s, event)
-        socketio.emit("event", payload, namespace=NAMESPACE, to=room_of(event.site_id))
-
-    def reconfigured(event: SiteChanged) -> None:
-        """The site's queues, desks or name changed: its screens get a fresh snapshot (no announcement)."""
-        with db.session() as s:
-            snapshot = board.snapshot(s, event.site_id, now=utcnow())
-        socketio.emit("snapshot", snapshot, namespace=NAMESPACE, to=room_of(event.site_id))
-
-    db.bus.subscribe(forward)
-    db.bus.subscribe(reconfigured, of=SiteChanged)
+    namespace = DisplayNamespace(NAMESPACE)
+    socketio.on_namespace(namespace)
+    app.extensions["accueil.dispatcher"].register(namespace)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from accueil.agents import site_by_slug
-from accueil.board import LAST_CALLS
+from accueil.site_state import LAST_CALLS
 from accueil.errors import NotFound
 from web.context import database
 from web.devices import current_device

@@ -1,137 +1,91 @@
 """The visitor's live ticket page: one room per ticket, keyed by the ticket's secret link.
 
-On connect (and on the client's request) a room gets its ticket's public status with
-the site's version. After every committed event of a site, each ticket room of that
-site gets its recomputed status (position, estimate, « C'est votre tour ») carrying
-the event's version, so that every phone sees contiguous versions and resyncs on gaps.
-
-Each process computes only the rooms with a phone connected to it. With REDIS_URL (several
-processes) the event itself crosses Redis once, on its own channel, and every process updates
-its own phones: one message per event, not one per ticket of the site.
+Only a phone holding an active ticket's link connects. On connect (and on the phone's
+request) it gets its ticket's public status with the site's version. For each batch of a
+site's events, every phone of that site on this process whose status changed gets it
+again, computed from the site's state read once for the batch (``accueil.audiences``):
+the cost of an event does not grow with the number of phones beyond sending. A ticket that
+ends (finished, absent, cancelled) gets its last status, then its sockets are closed.
 """
 from __future__ import annotations
-
-import json
-import logging
-import threading
-import time
 
 from flask import Flask
 from flask_socketio import SocketIO
 from sqlmodel import col, select
 
+from accueil.audiences import phone_snapshot, phone_status
 from accueil.clock import utcnow
 from accueil.events import TicketEvent
-from accueil.models import Site, Ticket
-from accueil.waiting import public_status, statuses, ticket_by_public_id
+from accueil.lifecycle import ACTIVE
+from accueil.models import Appointment, Ticket
+from accueil.waiting import ticket_by_public_id
 from web.context import database
-from web.realtime import LiveNamespace
+from web.realtime import Admission, Client, LiveNamespace
 
 NAMESPACE = "/ticket"
 PREFIX = "ticket:"
-log = logging.getLogger(__name__)
 
 
 class TicketNamespace(LiveNamespace):
-    """Phones showing a ticket page; auth = {"ticket": <the ticket's public id>}."""
+    """Phones showing a ticket page; auth = {"ticket": <the ticket's link secret>}."""
 
-    def __init__(self, namespace: str, shared: "SharedEvents | None" = None):
+    def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
-        self.shared = shared
+        self._sent: dict[str, dict] = {}  # ticket link -> the status last sent to its phones
 
-    def authorize(self, auth: dict) -> str | None:
+    def admit(self, auth: dict) -> Admission | None:
         with database().session() as s:
             ticket = ticket_by_public_id(s, auth.get("ticket"))
-        if ticket is None:
+        if ticket is None or ticket.status not in ACTIVE:
             return None
-        if self.shared is not None:
-            self.shared.listen()  # this process now holds a phone: it needs the other processes' events
-        return PREFIX + ticket.public_id
+        room = PREFIX + ticket.public_id
+        return Admission(ticket.site_id, room, room, {"ticket": ticket.public_id})
 
-    def snapshot(self, room: str) -> dict:
+    def snapshot(self, client: Client) -> dict:
         with database().session() as s:
-            ticket = ticket_by_public_id(s, room[len(PREFIX):])
-            if ticket is None:  # erased since: the page reloads and says so
-                return {"v": 0, "status": "gone"}
-            return public_status(s, ticket)
+            status = phone_snapshot(s, client.info["ticket"], now=utcnow(), cache=self.dispatcher.cache)
+        return status if status is not None else {"v": 0, "status": "gone"}
 
+    def left(self, client: Client) -> None:
+        if not self.party_sids(client.party):
+            self._sent.pop(client.info["ticket"], None)
 
-def _local_ticket_rooms(socketio: SocketIO) -> set[str]:
-    rooms = socketio.server.manager.rooms.get(NAMESPACE, {})
-    return {room[len(PREFIX):] for room in list(rooms) if isinstance(room, str) and room.startswith(PREFIX)}
-
-
-def updater(app: Flask, socketio: SocketIO):
-    """Return the function that sends each ticket room of this process its new status after an event."""
-    db = app.extensions["accueil.db"]
-
-    def update(site_id: int, version: int, kind: str, public_id: str) -> None:
-        targets = _local_ticket_rooms(socketio)
-        if not targets:
+    def deliver(self, batch, state) -> None:
+        links = {c.info["ticket"] for c in self.clients_of(batch.site_id)}
+        if not links:
             return
-        with db.session() as s:
-            site = s.get(Site, site_id)
-            tickets = list(s.exec(select(Ticket).where(Ticket.site_id == site_id,
-                                                        col(Ticket.public_id).in_(targets))).all())
-            payloads = statuses(s, site, tickets)
-        for room_id, payload in payloads.items():
-            payload["v"] = version
-            payload["kind"] = kind if room_id == public_id else "update"
-            socketio.emit("event", payload, namespace=NAMESPACE, to=PREFIX + room_id, ignore_queue=True)
+        ended = self._ended(links, batch)
+        for link in links:
+            ticket = state.by_public_id.get(link)
+            if ticket is not None:
+                status = phone_status(state, ticket, state.appointments.get(ticket.id))
+            elif link in ended:
+                status = phone_status(state, *ended[link])
+            else:
+                continue  # not active at this version, and not in this batch: nothing new for it
+            unchanged = {k: v for k, v in status.items() if k != "v"}
+            if self._sent.get(link) == unchanged:
+                continue
+            self._sent[link] = unchanged
+            self.send_to(PREFIX + link, "event", status)
+            if status["status"] not in ACTIVE:
+                self.cut_party(PREFIX + link)  # after its last status: nothing more will come
 
-    return update
-
-
-class SharedEvents:
-    """Ticket events between processes: one Redis message per event, each process updates its own phones.
-
-    The listener starts with the first phone this process holds (a CLI process never listens).
-    """
-
-    def __init__(self, url: str, channel: str, update, socketio: SocketIO):
-        import redis
-
-        self.redis = redis.Redis.from_url(url)
-        self.channel = f"{channel}:tickets"
-        self.update = update
-        self.socketio = socketio
-        self._started = False
-        self._lock = threading.Lock()
-
-    def publish(self, event: TicketEvent) -> None:
-        message = {"site": event.site_id, "v": event.version, "kind": event.kind, "ticket": event.public_id}
-        self.redis.publish(self.channel, json.dumps(message))
-
-    def listen(self) -> None:
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
-        self.socketio.start_background_task(self._listen)
-
-    def _listen(self) -> None:
-        while True:
-            try:
-                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self.channel)
-                for message in pubsub.listen():
-                    data = json.loads(message["data"])
-                    self.update(data["site"], data["v"], data["kind"], data["ticket"])
-            except Exception:  # Redis restarted, or a bad message: the phones resync from their snapshots
-                log.exception("ticket events from Redis interrupted; listening again")
-                time.sleep(1)
+    def _ended(self, links: set[str], batch) -> dict[str, tuple[Ticket, Appointment | None]]:
+        """The tickets of this batch that have a phone here and are no longer active, read again."""
+        touched = {e.public_id for e in batch.events if isinstance(e, TicketEvent) and e.status not in ACTIVE}
+        wanted = touched & links
+        if not wanted:
+            return {}
+        with database().session() as s:
+            rows = s.exec(select(Ticket, Appointment)
+                          .join(Appointment, Appointment.id == Ticket.appointment_id, isouter=True)
+                          .where(col(Ticket.public_id).in_(wanted))).all()
+        return {t.public_id: (t, a) for t, a in rows}
 
 
 def init_app(app: Flask, socketio: SocketIO) -> TicketNamespace:
-    """Register the /ticket namespace and what sends it each committed event (through Redis if shared)."""
-    update = updater(app, socketio)
-    shared = None
-    if app.config.get("REDIS_URL"):
-        shared = SharedEvents(app.config["REDIS_URL"], "accueil", update, socketio)
-        app.extensions["accueil.db"].bus.subscribe(shared.publish)
-    else:
-        app.extensions["accueil.db"].bus.subscribe(
-            lambda event: update(event.site_id, event.version, event.kind, event.public_id))
-    namespace = TicketNamespace(NAMESPACE, shared)
+    namespace = TicketNamespace(NAMESPACE)
     socketio.on_namespace(namespace)
+    app.extensions["accueil.dispatcher"].register(namespace)
     return namespace

@@ -31,6 +31,7 @@ from sqlmodel import select
 
 from accueil import identity, presence, supervision, waiting
 from accueil import needs as need_rules
+from accueil.audiences import phone_snapshot
 from accueil.checkin import CallbackOnly, check_in
 from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.configuration import closed_now
@@ -429,7 +430,8 @@ def _ticket_or_404(public_id: str) -> tuple[Ticket, Site, dict]:
         if ticket is None:
             raise NotFound(N_("Ce ticket n'existe pas."))
         site = s.get(Site, ticket.site_id)
-        status = waiting.public_status(s, ticket)
+        status = phone_snapshot(s, ticket.public_id, now=utcnow(),
+                                cache=current_app.extensions["accueil.dispatcher"].cache)
     return ticket, site, status
 
 

@@ -39,6 +39,7 @@ class LiveServer:
         self._server.shutdown()
         self._close_connections()  # a page left open would go on asking a database about to be dropped
         self._thread.join(10)
+        self.app.extensions["accueil.dispatcher"].stop()
         self.db.dispose()
 
     def _close_connections(self) -> None:
@@ -54,6 +55,7 @@ class LiveServer:
         self._server.server_close()
         self._close_connections()
         self._thread.join(10)
+        self.app.extensions["accueil.dispatcher"].stop()
         self.db.dispose()
 
 

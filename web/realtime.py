@@ -1,38 +1,301 @@
-"""Live updates: a snapshot on every (re)connect or on request, then versioned events.
+"""Live updates: who may hold a socket, a snapshot on every (re)connect or request, then the dispatcher's updates.
 
 Socket.IO delivers at most once and python-socketio cannot replay what a client missed,
-so nothing may depend on a client having seen every event: each event carries the
-site's version, and a client that sees a gap asks for a new snapshot (static/live.js).
+so nothing may depend on a client having seen every update: each carries the site's
+version, and a client that sees a gap asks for a new snapshot (static/live.js).
+
+Admission, in layers, so that an open socket is only ever held by someone who belongs:
+
+- Engine.IO (the transport): at most ``sockets_per_address`` connections per client address
+  (the address after ``web.proxy``: the visitor's, not nginx's), and a connection that has
+  not joined a namespace within ``JOIN_WITHIN`` seconds is closed.
+- Socket.IO: the default namespace accepts no one; each live namespace admits only what it
+  serves (an active ticket's link, an enrolled display, a signed-in agent of the site), and
+  at most ``PER_PARTY`` sockets per ticket, device or agent on a process.
+- Each connection may ask for a snapshot at most ``SNAPSHOT_BURST`` times in a row, then one
+  every ``SNAPSHOT_EVERY`` seconds; a ticket likewise across its connections.
 """
 from __future__ import annotations
 
-from flask import request, session
-from flask_socketio import Namespace, join_room
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, request, session
+from flask_socketio import Namespace, SocketIO, join_room
+
+log = logging.getLogger(__name__)
+
+JOIN_WITHIN = 10.0
+"""Seconds a transport connection may stay open without joining a namespace."""
+PER_PARTY = 5
+"""Sockets one ticket, device or agent may hold at once on a process (tabs, a reconnect overlapping)."""
+SNAPSHOT_BURST = 5
+SNAPSHOT_EVERY = 3.0
+"""Seconds: the steady rate of snapshots a connection (or a ticket) may ask for."""
+DEFAULT_SOCKETS_PER_ADDRESS = 500
+
+
+@dataclass
+class Client:
+    """One live connection on this process."""
+
+    sid: str
+    site_id: int
+    party: str
+    """The room of the party behind it: ``ticket:<link>``, ``device:<id>``, ``user:<id>``."""
+    info: dict = field(default_factory=dict)
+    """What the audience needs to build its payloads (an agent's id and language…)."""
+
+
+class Bucket:
+    """A token bucket: *burst* at once, then one every *every* seconds."""
+
+    def __init__(self, burst: int, every: float) -> None:
+        self.burst, self.every = burst, every
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) / self.every)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What a namespace grants a connecting client."""
+
+    site_id: int
+    room: str
+    """The room of its updates (a site, or one ticket)."""
+    party: str
+    info: dict = field(default_factory=dict)
 
 
 class LiveNamespace(Namespace):
-    """A namespace whose clients join one room and get its snapshot, then its events.
+    """A namespace whose clients are admitted, get a snapshot, then the dispatcher's updates.
 
-    Subclasses say which room a connecting client may join (None refuses it) and what
-    the room's snapshot is; the snapshot must carry the site's version as ``v``.
+    Subclasses say whom they admit (``admit``), what a snapshot is, and, as the dispatcher's
+    audience, what a batch of events becomes for their clients (``deliver``).
     """
 
-    def authorize(self, auth: dict) -> str | None:  # pragma: no cover - abstract
+    per_party = PER_PARTY
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self.clients: dict[str, Client] = {}
+        self._by_site: dict[int, set[str]] = {}
+        self._lock = threading.Lock()
+        self._buckets: dict[str, Bucket] = {}
+        self.dispatcher = None
+
+    # --- what subclasses say ----------------------------------------------------------------
+
+    def admit(self, auth: dict) -> Admission | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def snapshot(self, room: str) -> dict:  # pragma: no cover - abstract
+    def snapshot(self, client: Client) -> dict | None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # --- the audience's index of its clients on this process ----------------------------------
+
+    def has_clients(self, site_id: int) -> bool:
+        return bool(self._by_site.get(site_id))
+
+    def clients_of(self, site_id: int) -> list[Client]:
+        with self._lock:
+            return [self.clients[sid] for sid in self._by_site.get(site_id, ()) if sid in self.clients]
+
+    def party_sids(self, party: str) -> list[str]:
+        with self._lock:
+            return [c.sid for c in self.clients.values() if c.party == party]
+
+    def _add(self, client: Client) -> None:
+        with self._lock:
+            self.clients[client.sid] = client
+            self._by_site.setdefault(client.site_id, set()).add(client.sid)
+
+    def _remove(self, sid: str) -> None:
+        with self._lock:
+            client = self.clients.pop(sid, None)
+            self._buckets.pop(sid, None)
+            if client is not None:
+                sids = self._by_site.get(client.site_id)
+                if sids is not None:
+                    sids.discard(sid)
+                    if not sids:
+                        del self._by_site[client.site_id]
+        if client is not None:
+            self.left(client)
+
+    def left(self, client: Client) -> None:
+        """A client of this process went away (subclasses forget what they kept for it)."""
+
+    # --- Socket.IO handlers ----------------------------------------------------------------
 
     def on_connect(self, auth=None):
-        room = self.authorize(auth if isinstance(auth, dict) else {})
-        if room is None:
+        admission = self.admit(auth if isinstance(auth, dict) else {})
+        if admission is None:
             raise ConnectionRefusedError("unauthorized")
-        session["live_room"] = room  # per-connection copy of the session (manage_session)
-        join_room(room)
-        # To this client only: Namespace.emit without a room broadcasts to the whole namespace.
-        self.emit("snapshot", self.snapshot(room), room=request.sid)
+        if len(self.party_sids(admission.party)) >= self.per_party:
+            raise ConnectionRefusedError("too_many")
+        client = Client(request.sid, admission.site_id, admission.party, dict(admission.info))
+        session["live_room"] = admission.room  # per-connection copy of the session (manage_session)
+        join_room(admission.room)
+        join_room(admission.party)
+        self._add(client)
+        if self.dispatcher is not None:
+            self.dispatcher.listen()  # with Redis: this process now needs every process's events
+        snapshot = self.snapshot(client)
+        if snapshot is not None:
+            # To this client only: Namespace.emit without a room broadcasts to the whole namespace.
+            self.emit("snapshot", snapshot, room=request.sid)
+
+    def on_disconnect(self, reason=None):
+        self._remove(request.sid)
 
     def on_snapshot(self, _data=None):
-        """Answer a client that saw a gap (or checks it is still live) with a fresh snapshot."""
-        room = session.get("live_room")
-        return self.snapshot(room) if room else None
+        """Answer a client that saw a gap (or checks it is still live) with a fresh snapshot, if not too often."""
+        client = self.clients.get(request.sid)
+        if client is None or not self._allowed(request.sid) or not self._allowed(client.party):
+            return None
+        return self.snapshot(client)
+
+    def _allowed(self, key: str) -> bool:
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = Bucket(SNAPSHOT_BURST, SNAPSHOT_EVERY)
+                if len(self._buckets) > 50_000:  # bounded: forget the oldest parties
+                    for stale in list(self._buckets)[:10_000]:
+                        del self._buckets[stale]
+        return bucket.take()
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def send_to(self, sid_or_room: str, name: str, payload: dict) -> None:
+        """Send to clients of this process only (every process gets the events and serves its own)."""
+        self.socketio.emit(name, payload, namespace=self.namespace, to=sid_or_room, ignore_queue=True)
+
+    def close(self, sid: str) -> None:
+        """Close one client's socket on this process, and its transport if nothing else uses it."""
+        server = self.socketio.server
+        eio_sid = server.manager.eio_sid_from_sid(sid, self.namespace)
+        server.disconnect(sid, namespace=self.namespace, ignore_queue=True)
+        self._remove(sid)
+        if eio_sid is not None and not any(
+                server.manager.sid_from_eio_sid(eio_sid, ns) for ns in list(server.manager.get_namespaces())):
+            try:
+                server.eio.disconnect(eio_sid)
+            except Exception:  # already gone
+                pass
+
+    def cut_party(self, party: str, name: str | None = None) -> None:
+        """Close every socket of *party* on this process (telling it *name* first, if given)."""
+        for sid in self.party_sids(party):
+            if name:
+                self.send_to(sid, name, {})
+            self.close(sid)
+
+    def deliver(self, batch, state) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def cut(self, event) -> None:
+        """Most audiences have no party that ends this way."""
+
+
+class NobodyNamespace(Namespace):
+    """The default namespace: nothing is served there, so nobody connects."""
+
+    def on_connect(self, auth=None):
+        raise ConnectionRefusedError("unauthorized")
+
+
+class TransportGate:
+    """Engine.IO admission: a cap of connections per client address, and no transport left idle."""
+
+    def __init__(self, socketio: SocketIO, per_address: int) -> None:
+        self.socketio = socketio
+        self.per_address = per_address
+        self._by_address: dict[str, int] = {}
+        self._address_of: dict[str, str] = {}
+        self._opened: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._sweeping = False
+        self.refused = 0
+        eio = socketio.server.eio
+        self._on_connect = eio.handlers["connect"]
+        self._on_disconnect = eio.handlers["disconnect"]
+        eio.on("connect", self.connect)
+        eio.on("disconnect", self.disconnect)
+
+    def connect(self, eio_sid: str, environ: dict):
+        address = environ.get("REMOTE_ADDR") or "?"
+        with self._lock:
+            if self._by_address.get(address, 0) >= self.per_address:
+                self.refused += 1
+                if self.refused % 1000 == 1:
+                    log.warning("live connections refused: %s already holds %s", address, self.per_address)
+                return False
+            self._by_address[address] = self._by_address.get(address, 0) + 1
+            self._address_of[eio_sid] = address
+            self._opened[eio_sid] = time.monotonic()
+            start = not self._sweeping
+            self._sweeping = True
+        if start:
+            self.socketio.start_background_task(self._sweep)
+        return self._on_connect(eio_sid, environ)
+
+    def disconnect(self, eio_sid: str, reason=None):
+        self._forget(eio_sid)
+        return self._on_disconnect(eio_sid, reason)
+
+    def _forget(self, eio_sid: str) -> None:
+        with self._lock:
+            address = self._address_of.pop(eio_sid, None)
+            self._opened.pop(eio_sid, None)
+            if address is not None:
+                left = self._by_address.get(address, 1) - 1
+                if left > 0:
+                    self._by_address[address] = left
+                else:
+                    self._by_address.pop(address, None)
+
+    def open_count(self) -> int:
+        return len(self._opened)
+
+    def _sweep(self) -> None:
+        """Close transports that never joined a namespace (they would hold a socket for nothing)."""
+        server = self.socketio.server
+        while True:
+            self.socketio.sleep(JOIN_WITHIN / 4)
+            limit = time.monotonic() - JOIN_WITHIN
+            with self._lock:
+                if not self._opened:
+                    self._sweeping = False  # the next connection starts it again
+                    return
+                old = [sid for sid, opened in self._opened.items() if opened < limit]
+            namespaces = list(server.manager.get_namespaces())
+            for eio_sid in old:
+                if any(server.manager.sid_from_eio_sid(eio_sid, ns) for ns in namespaces):
+                    with self._lock:
+                        self._opened[eio_sid] = float("inf")  # joined: never swept again
+                    continue
+                try:
+                    server.eio.disconnect(eio_sid)  # calls disconnect() above
+                except Exception:  # already gone
+                    self._forget(eio_sid)
+
+
+def init_app(app: Flask, socketio: SocketIO) -> TransportGate:
+    """Refuse the default namespace and guard the transport."""
+    socketio.on_namespace(NobodyNamespace("/"))
+    per_address = int(app.config.get("SOCKETS_PER_ADDRESS") or DEFAULT_SOCKETS_PER_ADDRESS)
+    gate = TransportGate(socketio, per_address)
+    app.extensions["accueil.gate"] = gate
+    return gate

@@ -1,4 +1,9 @@
-/* Agent console: live regions over Socket.IO, actions over fetch() (one at a time per form). */
+/* Agent console: live regions over Socket.IO, actions over fetch() (one at a time per form).
+ *
+ * The server sends the regions rendered; an update carries only the regions that changed
+ * since the version it names ("from"): one that does not follow this console's version
+ * asks for a snapshot instead. Regions sent over the socket are the same for every console,
+ * so they hold no CSRF token or action key: submit() adds them. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("console-config").textContent);
@@ -60,8 +65,19 @@
   function applyReveals() {
     Object.keys(revealed).forEach(function (id) {
       var el = document.getElementById("nir-" + id);
+      if (el && !el.hasAttribute("data-masked")) { el.setAttribute("data-masked", el.textContent); }
       if (el) { el.textContent = revealed[id]; el.classList.add("nir-revealed"); }
     });
+  }
+
+  function hideAgain(id) {
+    delete revealed[id];
+    var el = document.getElementById("nir-" + id);
+    if (el && el.hasAttribute("data-masked")) {
+      el.textContent = el.getAttribute("data-masked");
+      el.removeAttribute("data-masked");
+      el.classList.remove("nir-revealed");
+    }
   }
 
   function updateWaits() {
@@ -72,9 +88,10 @@
     });
   }
 
-  function readServerNow() {
+  function readServerNow(now) {
     var box = document.querySelector("[data-server-now]");
-    if (box) { serverOffset = Date.parse(box.getAttribute("data-server-now")) - Date.now(); }
+    var value = now || (box && box.getAttribute("data-server-now"));
+    if (value && !isNaN(Date.parse(value))) { serverOffset = Date.parse(value) - Date.now(); }
   }
 
   function swap(name, html) {
@@ -98,11 +115,13 @@
     }
   }
 
-  function applySnapshot(snapshot) {
-    if (!snapshot || !snapshot.regions) { return; }
-    regions.forEach(function (name) { swap(name, snapshot.regions[name]); });
-    document.body.setAttribute("data-version", String(snapshot.v));
-    readServerNow();
+  function applyRegions(message) {
+    if (!message || !message.regions) { return; }
+    regions.forEach(function (name) {
+      if (typeof message.regions[name] === "string") { swap(name, message.regions[name]); }
+    });
+    document.body.setAttribute("data-version", String(message.v));
+    readServerNow(message.now);
     applyReveals();
     updateWaits();
   }
@@ -115,9 +134,18 @@
     if (busy) { form.setAttribute("data-pending", "1"); } else { form.removeAttribute("data-pending"); }
   }
 
+  var pageToken = (document.querySelector("input[name=csrf_token]") || {}).value || "";
+
   function submit(form) {
     if (form.getAttribute("data-pending")) { return; }   // already sent: a second press does nothing
     var body = new FormData(form);
+    if (!body.has("csrf_token")) { body.append("csrf_token", pageToken); }
+    if (!body.has("key") && !form.classList.contains("js-reveal")) {
+      // One key per intent: kept on the form until the answer, so a resend does the action once.
+      if (!form.getAttribute("data-key")) { form.setAttribute("data-key", newKey()); }
+      body.append("key", form.getAttribute("data-key"));
+    }
+    var before = handle.version();
     setBusy(form, true);
     armIdle();
     fetch(form.action, {
@@ -130,7 +158,7 @@
       if (answer.status === 401 && data.login) { window.location.assign(data.login); return; }
       if (data.nir && data.ticket) {
         revealed[data.ticket] = data.nir;
-        setTimeout(function () { delete revealed[data.ticket]; handle.resync(); }, 60000);
+        setTimeout(function () { hideAgain(data.ticket); }, 60000);
         applyReveals();
       }
       say(data.message || text.failed, data.ok ? "ok" : "error");
@@ -139,8 +167,10 @@
     }).then(function () {
       var key = form.querySelector("input[name=key]");
       if (key) { key.value = newKey(); }
+      form.removeAttribute("data-key");
       if (document.body.contains(form)) { setBusy(form, false); }
-      handle.resync();
+      // The change comes back as an update; if none came (socket down), ask.
+      setTimeout(function () { if (handle.version() === before) { handle.resync(); } }, 2000);
     });
   }
 
@@ -157,17 +187,16 @@
 
   handle = window.Accueil.live({
     namespace: config.namespace,
-    onSnapshot: applySnapshot,
-    onEvent: function () { handle.resync(); },
+    exact: true,
+    onSnapshot: applyRegions,
+    onEvent: applyRegions,
     onStatus: function (online) {
       liveState.setAttribute("data-state", online ? "online" : "offline");
       liveState.textContent = online ? text.online : text.offline;
     }
   });
-  handle.socket.on("refresh", function () { handle.resync(); });
   handle.socket.on("desk_taken", function (payload) {
     say((payload && payload.message) || text.deskTaken, "error");
-    handle.resync();
   });
   handle.socket.on("logout", function () { window.location.assign(config.loginUrl); });
   handle.socket.on("connect_error", function (err) {

@@ -52,7 +52,7 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
     @display.on("event", namespace="/display")
     def _event(payload):
         received.append(payload)
-        if payload.get("kind") == "called":
+        if payload["calls"]:
             got_call.set()
 
     try:
@@ -77,11 +77,11 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
         assert called.status_code == 200 and called.json()["ticket"] == ticket.code, called.text
 
         assert got_call.wait(15), f"the display on process A never saw the call made on B: {received}"
-        call = next(p for p in received if p.get("kind") == "called")
-        assert call["call"]["code"] == ticket.code and call["call"]["place"] == "Bureau 1"
+        call = next(c for p in received for c in p["calls"])
+        assert (call["code"], call["place"], call["kind"]) == (ticket.code, "Bureau 1", "called")
         assert phone_called.wait(15), f"the phone on process A never heard its call made on B: {phone_events}"
         mine = next(p for p in phone_events if p.get("status") == "called")
-        assert mine["desk"] == "Bureau 1" and mine["kind"] == "called"
+        assert mine["desk"] == "Bureau 1" and mine["ahead"] is None
     finally:
         display.disconnect()
         phone.disconnect()
@@ -111,8 +111,9 @@ def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redi
         "csrf_token": csrf, "login": "agent.chaumont", "password": "demo-agent-chaumont"})
     refreshed, snapshots = threading.Event(), []
     console, display = socketio.Client(), socketio.Client()
-    console.on("refresh", lambda payload: refreshed.set(), namespace="/agent")
+    console.on("event", lambda payload: refreshed.set(), namespace="/agent")
     display.on("snapshot", lambda payload: snapshots.append(payload["v"]), namespace="/display")
+    display.on("event", lambda payload: snapshots.append(payload["v"]), namespace="/display")
     try:
         console.connect(server.url, namespaces=["/agent"], transports=["websocket"], wait_timeout=20,
                         headers={"Cookie": f"session={agent.cookies['session']}"})

@@ -103,7 +103,7 @@ def test_release_and_release_all(database, office, people):
     assert desk_row(database, office.desk1).agent_id is None
     act(database, desks.take, site_id=office.site_id, desk_id=office.desk2, agent_id=bruno)
     with database.write_session() as s:
-        assert [d.id for d in desks.release_all(s, agent_id=bruno)] == [office.desk2]
+        assert [d.id for d in desks.release_all(s, agent_id=bruno, now=NOW)] == [office.desk2]
         s.commit()
     assert desk_row(database, office.desk2).agent_id is None
 

@@ -1,12 +1,11 @@
 """What the visitor's page shows: position in call order, an honest wait range, a public status."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from accueil import tickets, waiting
-from accueil.checkin import check_in
-from accueil.models import Appointment, Desk, Site, Ticket
+from accueil import audiences, site_state, tickets, waiting
+from accueil.models import Desk, Site, Ticket
 from accueil.waiting import Estimate, estimate
 from tests.conftest import issue, act, NOW, make_nir
 
@@ -15,9 +14,14 @@ from tests.conftest import issue, act, NOW, make_nir
 
 
 
-def positions(db, ids):
+def positions(db, ids, now=NOW):
     with db.session() as s:
-        return [waiting.position(s, s.get(Ticket, i)) for i in ids]
+        state = site_state.read(s, s.get(Ticket, ids[0]).site_id, now=now)
+        return [state.positions.get(i) for i in ids]
+
+
+def status_of(s, ticket_id, now=NOW):
+    return audiences.phone_snapshot(s, s.get(Ticket, ticket_id).public_id, now=now)
 
 
 def open_desk(db, desk_id, agent=True, paused=False):
@@ -65,17 +69,17 @@ def test_the_estimate_uses_the_desks_actually_open(database, vault, office):
            for i in range(5)]
     last = ids[-1]
     with database.session() as s:
-        assert waiting.public_status(s, s.get(Ticket, last))["estimate"] is None
+        assert status_of(s, last)["estimate"] is None
     open_desk(database, office.desk1)
     with database.session() as s:
-        one = waiting.public_status(s, s.get(Ticket, last))["estimate"]
+        one = status_of(s, last)["estimate"]
     open_desk(database, office.desk2)
     with database.session() as s:
-        two = waiting.public_status(s, s.get(Ticket, last))["estimate"]
+        two = status_of(s, last)["estimate"]
     assert one["high"] > two["high"] and one["low"] > two["low"]
     open_desk(database, office.desk2, paused=True)
     with database.session() as s:
-        assert waiting.public_status(s, s.get(Ticket, last))["estimate"] == one
+        assert status_of(s, last)["estimate"] == one
 
 
 def test_the_estimate_learns_from_finished_visits(database, vault, office):
@@ -88,7 +92,7 @@ def test_the_estimate_learns_from_finished_visits(database, vault, office):
     waiting_ids = [issue(database, vault, office, i, has_appointment=True, now=NOW + timedelta(minutes=5 + i)).id
                    for i in range(3)]
     with database.session() as s:
-        status = waiting.public_status(s, s.get(Ticket, waiting_ids[2]))
+        status = status_of(s, waiting_ids[2])
     assert status["ahead"] == 2 and status["estimate"] == {"low": 5, "high": 15, "long": False}
 
 
@@ -96,7 +100,7 @@ def test_a_zone_counts_its_seats(database, vault, office):
     ids = [issue(database, vault, office, i, now=NOW + timedelta(minutes=i)).id for i in range(3)]
     open_desk(database, office.zone_desk)
     with database.session() as s:
-        status = waiting.public_status(s, s.get(Ticket, ids[2]))
+        status = status_of(s, ids[2])
     # 2 ahead, 2 seats: one full round of 15..45 minutes before a seat frees
     assert status["place"] == "zone" and status["ahead"] == 2
     assert status["estimate"] == {"low": 15, "high": 90, "long": False}
@@ -105,7 +109,7 @@ def test_a_zone_counts_its_seats(database, vault, office):
 def test_the_public_status_follows_the_ticket_and_holds_no_personal_data(database, vault, office):
     t = issue(database, vault, office, 1, appointment_at=NOW + timedelta(minutes=30))
     with database.session() as s:
-        status = waiting.public_status(s, s.get(Ticket, t.id))
+        status = status_of(s, t.id)
         version = s.get(Site, office.site_id).version
     assert status["status"] == "waiting" and status["code"] == "R001" and status["place"] == "desks"
     assert status["v"] == version and status["ahead"] == 0 and status["desk"] is None
@@ -114,7 +118,7 @@ def test_the_public_status_follows_the_ticket_and_holds_no_personal_data(databas
     assert make_nir(1) not in text and t.public_id not in text and "nir" not in text.lower()
     act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk2)
     with database.session() as s:
-        status = waiting.public_status(s, s.get(Ticket, t.id))
+        status = status_of(s, t.id)
     assert status["status"] == "called" and status["desk"] == "Bureau 2" and status["ahead"] is None
     assert status["v"] == version + 1
 
@@ -122,17 +126,16 @@ def test_the_public_status_follows_the_ticket_and_holds_no_personal_data(databas
 def test_said_appointment_but_none_found_is_told(database, vault, office):
     t = issue(database, vault, office, 1, has_appointment=True)
     with database.session() as s:
-        status = waiting.public_status(s, s.get(Ticket, t.id))
+        status = status_of(s, t.id)
     assert status["appointment_not_found"] is True and status["appointment_at"] is None
 
 
-def test_statuses_of_many_tickets_are_computed_together(database, vault, office):
+def test_statuses_of_many_tickets_come_from_one_state(database, vault, office):
     ids = [issue(database, vault, office, i, now=NOW + timedelta(minutes=i)).id for i in range(4)]
     with database.session() as s:
-        site = s.get(Site, office.site_id)
-        rows = [s.get(Ticket, i) for i in ids]
-        result = waiting.statuses(s, site, rows)
-        assert sorted(r["ahead"] for r in result.values()) == [0, 1, 2, 3]
+        state = site_state.read(s, office.site_id, now=NOW)
+        result = [audiences.phone_status(state, s.get(Ticket, i), None) for i in ids]
+    assert [r["ahead"] for r in result] == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("public_id", [None, "", "short", "x" * 44, 123])
@@ -145,5 +148,5 @@ def test_a_transferred_ticket_keeps_its_code_and_tells_the_queue_it_waits_in(dat
     t = issue(database, vault, office, 1, has_appointment=True)
     act(database, tickets.transfer, site_id=office.site_id, ticket_id=t.id, queue_id=office.n)
     with database.session() as s:
-        status = waiting.public_status(s, s.get(Ticket, t.id))
+        status = status_of(s, t.id)
     assert (status["code"], status["letter"], status["queue"]) == ("R001", "N", "Espace numérique")

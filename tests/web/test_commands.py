@@ -91,17 +91,46 @@ def start_production_server(instance) -> tuple[subprocess.Popen, str]:
     pytest.fail("server did not start: " + server.communicate(timeout=30)[0])
 
 
+def checked_in(instance: Path) -> str:
+    """Check a visitor in at Chaumont in the instance's database; return their ticket's link."""
+    from sqlmodel import select
+
+    from accueil.checkin import check_in
+    from accueil.clock import utcnow
+    from accueil.db import Database
+    from accueil.identity import Vault, load_data_key
+    from accueil.models import Site
+    from tests.conftest import make_nir
+
+    db = Database(f"sqlite:///{instance / 'accueil.db'}")
+    try:
+        with db.write_session() as s:
+            site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
+            ticket = check_in(s, Vault(load_data_key(str(instance))), site_id=site.id, has_appointment=False,
+                              nir=make_nir(1), now=utcnow()).ticket
+            s.commit()
+        return ticket.public_id
+    finally:
+        db.dispose()
+
+
 def test_the_production_server_serves_pages_and_websockets(instance):
     accueil(instance, "demo")
+    link = checked_in(instance)
     server, base = start_production_server(instance)
     try:
         assert requests.get(f"{base}/readyz", timeout=5).json() == {"status": "ok"}
         home = requests.get(base, timeout=5)
         assert home.status_code == 200 and "Chaumont" in home.text
-        client = socketio.Client()
-        client.connect(base, transports=["websocket"], wait_timeout=10)
-        assert client.transport() == "websocket"
-        client.disconnect()
+        nobody = socketio.Client(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):  # the default namespace serves no one
+            nobody.connect(base, transports=["websocket"], wait_timeout=10)
+        nobody.disconnect()
+        phone = socketio.Client(reconnection=False)
+        phone.connect(base, namespaces=["/ticket"], auth={"ticket": link}, transports=["websocket"], wait_timeout=10)
+        assert phone.transport() == "websocket"
+        assert phone.call("snapshot", None, namespace="/ticket", timeout=10)["code"] == "N001"
+        phone.disconnect()
     finally:
         server.send_signal(signal.SIGTERM)
         out, _ = server.communicate(timeout=30)

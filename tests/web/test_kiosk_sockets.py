@@ -48,6 +48,7 @@ class Phone:
         self.client = socketio.Client(reconnection=False)
         self.client.on("snapshot", lambda data: self.received.put(("snapshot", data)), namespace="/ticket")
         self.client.on("event", lambda data: self.received.put(("event", data)), namespace="/ticket")
+        self.client.on("disconnect", lambda *a: self.received.put(("disconnect", None)), namespace="/ticket")
         self.client.connect(live.url, namespaces=["/ticket"], auth={"ticket": public_id},
                             transports=["websocket"], wait_timeout=WAIT)
 
@@ -71,21 +72,27 @@ def test_a_phone_gets_its_snapshot_then_live_positions_and_its_turn(live):
         kind, update = phone.next()
         assert kind == "event" and update["v"] == snap["v"] + 1 and update["ahead"] == 0
         issue(live, 3, slug="saint-dizier")  # another site's event: not for this phone
-        issue(live, 4)  # a newcomer behind: versions stay contiguous, position unchanged
-        kind, update = phone.next()
-        assert update["v"] == snap["v"] + 2 and update["ahead"] == 0 and update["status"] == "waiting"
+        issue(live, 4)  # a newcomer behind: this phone's status does not change, so nothing is sent
         with live.db.write_session() as s:
             called = tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow())
             s.commit()
         assert called.id == mine.id
         kind, update = phone.next()
         assert update["v"] == snap["v"] + 3 and update["status"] == "called"
-        assert update["desk"] == "Espace numérique" and update["kind"] == "called"
+        assert update["desk"] == "Espace numérique" and update["ahead"] is None
         text = repr(update)
         assert make_nir(2) not in text and mine.public_id not in text
         # a resync request answers with a fresh snapshot at the same version
         again = phone.client.call("snapshot", None, namespace="/ticket", timeout=WAIT)
         assert again["v"] == update["v"] and again["status"] == "called"
+        # the visit ends: the phone gets its last status, then its socket is closed
+        with live.db.write_session() as s:
+            tickets.start(s, site_id=site_id, ticket_id=mine.id, now=utcnow())
+            tickets.finish(s, site_id=site_id, ticket_id=mine.id, now=utcnow())
+            s.commit()
+        kind, update = phone.next()
+        assert kind == "event" and update["status"] == "done"
+        assert phone.next() == ("disconnect", None)
     finally:
         phone.close()
 

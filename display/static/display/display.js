@@ -256,14 +256,23 @@
     board.setAttribute("data-state", "live");
   }
 
-  function onEvent(event) {
-    renderWaiting(event.waiting);
-    var call = event.call;
-    if (!call || announced.has(call.key)) { return; }
-    calls = [call].concat(calls.filter(function (c) { return c.key !== call.key; })).slice(0, config.lastCalls);
+  function versionOf(call) { return Number(String(call.key).split(":").pop()) || 0; }
+
+  function onEvent(event, fresh) {
+    if (fresh) { renderWaiting(event.waiting); }
+    var added = false;
+    (event.calls || []).forEach(function (call) {
+      if (announced.has(call.key)) { return; }
+      calls = [call].concat(calls.filter(function (c) { return c.key !== call.key; }));
+      added = true;
+      announce(call);
+    });
+    if (!added) { return; }
+    // Newest first, even when a call arrives late (another server's event overtaken by a newer one).
+    calls.sort(function (a, b) { return versionOf(b) - versionOf(a); });
+    calls = calls.slice(0, config.lastCalls);
     renderNow();
     renderHistory();
-    announce(call);
   }
 
   function onStatus(online) {
@@ -274,6 +283,7 @@
   var live = window.Accueil.live({
     namespace: "/display",
     auth: function () { return { site: config.site }; },
+    stale: true,
     onSnapshot: onSnapshot,
     onEvent: onEvent,
     onStatus: onStatus

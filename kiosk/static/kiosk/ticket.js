@@ -7,6 +7,7 @@
   var texts = JSON.parse(root.getAttribute("data-texts"));
   var publicId = root.getAttribute("data-ticket");
   var shown = root.getAttribute("data-status");
+  var recalls = null;       // how many recalls this page has seen (a new one alerts again)
   var connection = document.getElementById("connection");
   var audio = null;
 
@@ -74,10 +75,11 @@
     $("waiting-block").hidden = state.status !== "waiting";
     $("called-block").hidden = state.status !== "called";
     $("serving-block").hidden = state.status !== "serving";
-    var recalled = state.kind === "recalled";
-    if ((state.status === "called" && shown !== "called") || (state.status === "called" && recalled)) {
+    var recalled = recalls !== null && typeof state.recalls === "number" && state.recalls > recalls;
+    if (state.status === "called" && (shown !== "called" || recalled)) {
       alertVisitor();
     }
+    if (typeof state.recalls === "number") { recalls = state.recalls; }
     shown = state.status;
     root.setAttribute("data-status", shown);
   }

@@ -1,9 +1,9 @@
-"""What a waiting-room display may receive (accueil.board), on SQLite and PostgreSQL."""
+"""What a waiting-room display and the API may receive (accueil.audiences), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from accueil import board, tickets
+from accueil import audiences, site_state, tickets
 from accueil.checkin import check_in
 from accueil.events import TicketEvent
 from accueil.models import Site
@@ -26,9 +26,13 @@ def recorded(db):
     return events
 
 
+def snapshot(s, site_id, now=NOW):
+    return audiences.display_snapshot(site_state.read(s, site_id, now=now), now=now)
+
+
 def test_an_empty_day_shows_no_call_and_zero_counts(database, office):
     with database.session() as s:
-        snap = board.snapshot(s, office.site_id, now=NOW)
+        snap = snapshot(s, office.site_id)
     assert snap == {"v": 0, "site": "Chaumont", "tz": "Europe/Paris", "now": NOW.isoformat(), "calls": [],
                     "waiting": [{"letter": "N", "name": "Espace numérique", "count": 0},
                                 {"letter": "R", "name": "Rendez-vous", "count": 0}]}
@@ -43,7 +47,7 @@ def test_the_snapshot_lists_the_last_calls_newest_first_with_where_to_go(databas
         tickets.recall(s, site_id=office.site_id, ticket_id=r1.id, now=NOW + timedelta(minutes=2))
         s.commit()
     with database.session() as s:
-        snap = board.snapshot(s, office.site_id, now=NOW)
+        snap = snapshot(s, office.site_id)
         version = s.get(Site, office.site_id).version
     assert snap["v"] == version == 8
     assert [(c["code"], c["place"], c["kind"], c["time"]) for c in snap["calls"]] == [
@@ -56,21 +60,21 @@ def test_the_snapshot_lists_the_last_calls_newest_first_with_where_to_go(databas
 
 
 def test_the_list_of_calls_is_bounded_and_only_of_the_day(database, vault, office):
-    issue(database, vault, office, board.LAST_CALLS + 3)
+    issue(database, vault, office, site_state.LAST_CALLS + 3)
     with database.write_session() as s:
-        for _ in range(board.LAST_CALLS + 3):
+        for _ in range(site_state.LAST_CALLS + 3):
             t = tickets.call_next(s, site_id=office.site_id, desk_id=office.desk1, now=NOW)
             tickets.start(s, site_id=office.site_id, ticket_id=t.id, now=NOW)
             tickets.finish(s, site_id=office.site_id, ticket_id=t.id, now=NOW)
         s.commit()
     with database.session() as s:
-        today = board.snapshot(s, office.site_id, now=NOW)
-        tomorrow = board.snapshot(s, office.site_id, now=NOW + timedelta(days=1))
-    assert len(today["calls"]) == board.LAST_CALLS and today["calls"][0]["code"] == f"R{board.LAST_CALLS + 3:03d}"
+        today = snapshot(s, office.site_id)
+        tomorrow = snapshot(s, office.site_id, now=NOW + timedelta(days=1))
+    assert len(today["calls"]) == site_state.LAST_CALLS and today["calls"][0]["code"] == f"R{site_state.LAST_CALLS + 3:03d}"
     assert tomorrow["calls"] == [] and tomorrow["v"] == today["v"]
 
 
-def test_every_event_becomes_a_public_payload_and_calls_carry_the_call(database, vault, office):
+def test_a_batch_of_events_becomes_one_public_update_listing_its_calls_in_order(database, vault, office):
     events = recorded(database)
     issue(database, vault, office, 2)
     with database.write_session() as s:
@@ -79,16 +83,18 @@ def test_every_event_becomes_a_public_payload_and_calls_carry_the_call(database,
         tickets.transfer(s, site_id=office.site_id, ticket_id=t.id, queue_id=office.n, now=NOW)
         s.commit()
     with database.session() as s:
-        payloads = [board.display_payload(s, e) for e in events]
-    assert [p["kind"] for p in payloads] == ["issued", "issued", "called", "recalled", "transferred"]
-    assert [p["v"] for p in payloads] == [e.version for e in events]
-    assert ["call" in p for p in payloads] == [False, False, True, True, False]
-    assert payloads[2]["call"] == {"key": f"R001:{events[2].version}", "code": "R001", "letter": "R",
-                                   "place": "Bureau 2", "kind": "called", "at": NOW.isoformat(), "time": "10:00"}
-    assert all(set(p) <= {"v", "kind", "waiting", "call"} for p in payloads)
-    # Counts are those of the moment the payload is built (here: after everything).
-    assert payloads[0]["waiting"] == [{"letter": "N", "name": "Espace numérique", "count": 1},
-                                      {"letter": "R", "name": "Rendez-vous", "count": 1}]
+        state = site_state.read(s, office.site_id, now=NOW)
+    update = audiences.display_update(state, list(reversed(events)), since=2)
+    assert update["v"] == state.version == events[-1].version and update["from"] == 2
+    assert [c["kind"] for c in update["calls"]] == ["called", "recalled"]
+    assert update["calls"][0] == {"key": f"R001:{events[2].version}", "code": "R001", "letter": "R",
+                                  "place": "Bureau 2", "kind": "called", "at": NOW.isoformat(), "time": "10:00"}
+    assert set(update) == {"v", "from", "waiting", "calls"}
+    # Counts are those of the state the update is built from (here: after everything).
+    assert update["waiting"] == [{"letter": "N", "name": "Espace numérique", "count": 1},
+                                 {"letter": "R", "name": "Rendez-vous", "count": 1}]
+    quiet = audiences.display_update(state, events[:2], since=0)
+    assert quiet["calls"] == [] and quiet["waiting"] == update["waiting"]
 
 
 def test_nothing_personal_or_secret_reaches_a_payload(database, vault, office):
@@ -98,7 +104,9 @@ def test_nothing_personal_or_secret_reaches_a_payload(database, vault, office):
         tickets.call_next(s, site_id=office.site_id, desk_id=office.desk1, now=NOW)
         s.commit()
     with database.session() as s:
-        text = repr([board.display_payload(s, e) for e in events]) + repr(board.snapshot(s, office.site_id, now=NOW))
+        state = site_state.read(s, office.site_id, now=NOW)
+        text = repr(audiences.display_update(state, events, since=0)) + repr(snapshot(s, office.site_id))
+        text += repr(audiences.api_queues(state, slug="chaumont", now=NOW))
     event = events[-1]
     assert isinstance(event, TicketEvent)
     for secret in (event.public_id, make_nir(0), "0612345678", "+33612345678", "ticket_id", "desk_id", "public_id"):
