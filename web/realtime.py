@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_socketio import Namespace, SocketIO, join_room
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ SNAPSHOT_BURST = 5
 SNAPSHOT_EVERY = 3.0
 """Seconds: the steady rate of snapshots a connection (or a ticket) may ask for."""
 DEFAULT_SOCKETS_PER_ADDRESS = 500
+MALFORMED_LIMIT = 3
+"""Malformed packets after which a connection is closed."""
 
 
 @dataclass
@@ -141,9 +143,9 @@ class LiveNamespace(Namespace):
     def on_connect(self, auth=None):
         admission = self.admit(auth if isinstance(auth, dict) else {})
         if admission is None:
-            raise ConnectionRefusedError("unauthorized")
+            refuse(self, "unauthorized")
         if len(self.party_sids(admission.party)) >= self.per_party:
-            raise ConnectionRefusedError("too_many")
+            refuse(self, "too_many")
         client = Client(request.sid, admission.site_id, admission.party, dict(admission.info))
         session["live_room"] = admission.room  # per-connection copy of the session (manage_session)
         join_room(admission.room)
@@ -209,30 +211,43 @@ class LiveNamespace(Namespace):
         """Most audiences have no party that ends this way."""
 
 
+def refuse(namespace: Namespace, reason: str):
+    """Refuse a connecting client, and close its transport right after unless it holds another namespace."""
+    eio_sid = namespace.socketio.server.manager.eio_sid_from_sid(request.sid, namespace.namespace)
+    gate = current_app.extensions.get("accueil.gate")
+    if gate is not None and eio_sid is not None:
+        gate.close_soon(eio_sid)
+    raise ConnectionRefusedError(reason)
+
+
 class NobodyNamespace(Namespace):
     """The default namespace: nothing is served there, so nobody connects."""
 
     def on_connect(self, auth=None):
-        raise ConnectionRefusedError("unauthorized")
+        refuse(self, "unauthorized")
 
 
 class TransportGate:
     """Engine.IO admission: a cap of connections per client address, and no transport left idle."""
 
-    def __init__(self, socketio: SocketIO, per_address: int) -> None:
+    def __init__(self, socketio: SocketIO, per_address: int, join_within: float = JOIN_WITHIN) -> None:
         self.socketio = socketio
         self.per_address = per_address
+        self.join_within = join_within
         self._by_address: dict[str, int] = {}
         self._address_of: dict[str, str] = {}
         self._opened: dict[str, float] = {}
         self._lock = threading.Lock()
         self._sweeping = False
         self.refused = 0
+        self._malformed: dict[str, int] = {}
         eio = socketio.server.eio
         self._on_connect = eio.handlers["connect"]
         self._on_disconnect = eio.handlers["disconnect"]
+        self._on_message = eio.handlers["message"]
         eio.on("connect", self.connect)
         eio.on("disconnect", self.disconnect)
+        eio.on("message", self.message)
 
     def connect(self, eio_sid: str, environ: dict):
         address = environ.get("REMOTE_ADDR") or "?"
@@ -255,8 +270,28 @@ class TransportGate:
         self._forget(eio_sid)
         return self._on_disconnect(eio_sid, reason)
 
+    def message(self, eio_sid: str, data):
+        """Pass a packet on; a malformed one is a warning (once per connection), three close the connection."""
+        try:
+            return self._on_message(eio_sid, data)
+        except Exception as err:  # a client sending garbage, not a fault of ours: no traceback per packet
+            with self._lock:
+                if eio_sid not in self._address_of:
+                    return None  # closed already: what it still sent is dropped silently
+                count = self._malformed[eio_sid] = self._malformed.get(eio_sid, 0) + 1
+            if count == 1:
+                log.warning("malformed Socket.IO packet from %s (%s); the next ones are not logged",
+                            self._address_of.get(eio_sid, "?"), type(err).__name__)
+            if count >= MALFORMED_LIMIT:
+                try:
+                    self.socketio.server.eio.disconnect(eio_sid)
+                except Exception:
+                    pass
+            return None
+
     def _forget(self, eio_sid: str) -> None:
         with self._lock:
+            self._malformed.pop(eio_sid, None)
             address = self._address_of.pop(eio_sid, None)
             self._opened.pop(eio_sid, None)
             if address is not None:
@@ -269,12 +304,26 @@ class TransportGate:
     def open_count(self) -> int:
         return len(self._opened)
 
+    def close_soon(self, eio_sid: str) -> None:
+        """Close a refused client's transport once its refusal is sent, unless it joined another namespace."""
+        self.socketio.start_background_task(self._close_if_idle, eio_sid)
+
+    def _close_if_idle(self, eio_sid: str) -> None:
+        self.socketio.sleep(0.2)
+        server = self.socketio.server
+        if any(server.manager.sid_from_eio_sid(eio_sid, ns) for ns in list(server.manager.get_namespaces())):
+            return
+        try:
+            server.eio.disconnect(eio_sid)
+        except Exception:  # gone already
+            self._forget(eio_sid)
+
     def _sweep(self) -> None:
         """Close transports that never joined a namespace (they would hold a socket for nothing)."""
         server = self.socketio.server
         while True:
-            self.socketio.sleep(JOIN_WITHIN / 4)
-            limit = time.monotonic() - JOIN_WITHIN
+            self.socketio.sleep(self.join_within / 4)
+            limit = time.monotonic() - self.join_within
             with self._lock:
                 if not self._opened:
                     self._sweeping = False  # the next connection starts it again
@@ -292,10 +341,42 @@ class TransportGate:
                     self._forget(eio_sid)
 
 
+class TransportErrors:
+    """WSGI middleware: a transport request the Engine.IO layer cannot parse is one warning, not a traceback."""
+
+    def __init__(self, wsgi_app, path: str = "/socket.io") -> None:
+        self.wsgi_app = wsgi_app
+        self.path = path
+        self.warned = 0
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith(self.path):
+            return self.wsgi_app(environ, start_response)
+        try:
+            return self.wsgi_app(environ, start_response)
+        except (ConnectionError, OSError):  # the connection ended (closed by either side): nothing to say
+            return self._empty(start_response, "200 OK")
+        except Exception as err:
+            self.warned += 1
+            if self.warned % 1000 == 1:
+                log.warning("unreadable Socket.IO transport request from %s (%s), %s so far",
+                            environ.get("REMOTE_ADDR", "?"), type(err).__name__, self.warned)
+            return self._empty(start_response, "400 Bad Request")
+
+    @staticmethod
+    def _empty(start_response, status: str):
+        try:
+            start_response(status, [("Content-Type", "text/plain"), ("Content-Length", "0")])
+        except Exception:  # the response had started (a websocket): just end it
+            pass
+        return []
+
+
 def init_app(app: Flask, socketio: SocketIO) -> TransportGate:
     """Refuse the default namespace and guard the transport."""
     socketio.on_namespace(NobodyNamespace("/"))
     per_address = int(app.config.get("SOCKETS_PER_ADDRESS") or DEFAULT_SOCKETS_PER_ADDRESS)
-    gate = TransportGate(socketio, per_address)
+    gate = TransportGate(socketio, per_address, float(app.config.get("LIVE_JOIN_WITHIN") or JOIN_WITHIN))
     app.extensions["accueil.gate"] = gate
+    app.wsgi_app = TransportErrors(app.wsgi_app)
     return gate
