@@ -49,6 +49,8 @@ bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/core_throughput.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/live_capacity.py
 
 translations: $(VENV)/.installed
 	PYBABEL=$(BIN)/pybabel scripts/translations.sh update

@@ -47,6 +47,7 @@ def _settings(instance: Path) -> dict:
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "TRUSTED_PROXIES": int(env.get("ACCUEIL_TRUSTED_PROXIES") or 0),
         "SOCKETS_PER_ADDRESS": int(env.get("ACCUEIL_SOCKETS_PER_ADDRESS") or 0) or None,
+        "LIVE_JOIN_WITHIN": float(env.get("ACCUEIL_JOIN_WITHIN") or 0) or None,
     }
 
 

@@ -34,7 +34,7 @@ from accueil.events import TicketEvent
 from accueil.lifecycle import CALLED, SERVING, WAITING
 from accueil.models import ZONE, Appointment, Queue, Ticket
 from accueil.site_state import ANNOUNCED, CallRow, SiteState, StateCache, read
-from accueil.waiting import estimate, ticket_by_public_id
+from accueil.waiting import ticket_by_public_id
 
 CALL_FIELDS = ("key", "code", "letter", "place", "kind", "at", "time")
 """The only fields of a call a display (or the API) receives."""
@@ -104,7 +104,7 @@ def api_queues(state: SiteState, *, slug: str, now: datetime) -> dict:
     queues = []
     for q in state.active_queues():
         count = state.waiting_per_queue.get(q.id, 0)
-        est = estimate(count, state.service_minutes.get(q.id, []), state.servers(q.id), q.kind)
+        est = state.estimator(q.id)(count)
         queues.append({"letter": q.letter, "name": q.name, "waiting": count, "estimate": _estimate(est)})
     calls = [{k: call[k] for k in API_CALL_FIELDS} for call in (_call(state, row) for row in state.calls)]
     return {"site": slug, "now": as_utc(now).isoformat(), "queues": queues, "calls": calls}
@@ -121,17 +121,16 @@ def _estimate(est) -> dict | None:
     return None if est is None else {"low": est.low, "high": est.high, "long": est.long}
 
 
-def phone_status(state: SiteState, ticket: Ticket, appointment: Appointment | None) -> dict:
+def phone_status(state: SiteState, ticket, appointment) -> dict:
     """What the visitor's page shows of *ticket* (one of the site's), with the state's version as ``v``.
 
-    A ticket the state does not list as active (finished, or of another day) has no position.
+    *ticket* is a row of the state, or a Ticket read apart (*appointment*: its appointment or
+    None); a ticket the state does not list as active (finished, or of another day) has no position.
     """
     queue = state.queues.get(ticket.queue_id)
     kind = queue.kind if queue is not None else "desks"
     ahead = state.positions.get(ticket.id) if ticket.status == WAITING and ticket.service_day == state.day else None
-    est = None
-    if ahead is not None:
-        est = estimate(ahead, state.service_minutes.get(ticket.queue_id, []), state.servers(ticket.queue_id), kind)
+    est = state.estimator(ticket.queue_id)(ahead) if ahead is not None else None
     status = {
         "v": state.version,
         "code": ticket.code,

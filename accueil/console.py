@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from accueil import desks as desk_rules
 from accueil import site_state
@@ -27,6 +27,8 @@ from accueil.needs import codes as need_codes
 from accueil.models import SUPERVISOR, Agent, ConsoleAction, Desk, Device, Queue, Ticket
 from accueil.site_state import SiteState
 
+LIST_LIMIT = 50
+"""Waiting tickets listed per queue; the others appear as those before them are called (a bounded page)."""
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEEP_KEYS = timedelta(days=1)
 
@@ -67,6 +69,9 @@ class QueueView:
     kind: str
     seats: int | None
     waiting: list[TicketView] = field(default_factory=list)
+    """The first LIST_LIMIT waiting, in call order."""
+    count: int = 0
+    """How many wait in all."""
 
 
 @dataclass
@@ -113,13 +118,12 @@ class Masks:
         except ValueError:  # a key change or damaged value: show nothing rather than fail the console
             return None
 
-    def of(self, ticket: Ticket) -> tuple[str | None, str | None]:
-        known = self._known.get(ticket.id)
-        if known is None or known[0] != ticket.nir_enc or known[1] != ticket.phone_enc:
-            known = (ticket.nir_enc, ticket.phone_enc, self._safe(ticket.nir_enc, mask_nir),
-                     self._safe(ticket.phone_enc, mask_phone))
+    def of(self, ticket_id: int, nir_enc: bytes | None, phone_enc: bytes | None) -> tuple[str | None, str | None]:
+        known = self._known.get(ticket_id)
+        if known is None or known[0] != nir_enc or known[1] != phone_enc:
+            known = (nir_enc, phone_enc, self._safe(nir_enc, mask_nir), self._safe(phone_enc, mask_phone))
             with self._lock:
-                self._known[ticket.id] = known
+                self._known[ticket_id] = known
         return known[2], known[3]
 
     def keep_only(self, ticket_ids: set[int]) -> None:
@@ -129,35 +133,81 @@ class Masks:
                 del self._known[ticket_id]
 
 
-def site_view(state: SiteState, masks: Masks, *, now: datetime) -> SiteView:
-    """The console's picture of the site at the state's version, shared by all its agents."""
+_DETAIL_FIELDS = ("id", "arrived_at", "priority", "needs_identification", "channel", "needs", "interpreter_language",
+                  "arrival_flag", "nir_enc", "phone_enc")
+
+
+def listed(state: SiteState) -> list:
+    """The active tickets a console lists: the first LIST_LIMIT waiting of each queue, and those in hand."""
+    shown: dict[int, int] = {}
+    result = []
+    for ticket, _appointment in state.active:
+        if ticket.status == WAITING:
+            shown[ticket.queue_id] = shown.get(ticket.queue_id, 0) + 1
+            if shown[ticket.queue_id] > LIST_LIMIT:
+                continue
+        result.append(ticket)
+    return result
+
+
+def details(session: Session, tickets) -> dict[int, tuple]:
+    """What only the consoles show of the listed *tickets* (arrival, flags, encrypted numbers), by id."""
+    ids = [t.id for t in tickets]
+    if not ids:
+        return {}
+    rows = session.execute(select(*(getattr(Ticket, name) for name in _DETAIL_FIELDS))
+                           .where(col(Ticket.id).in_(ids))).all()
+    return {row[0]: row for row in rows}
+
+
+class _Detail:
+    __slots__ = _DETAIL_FIELDS
+
+    def __init__(self, row) -> None:
+        for name, value in zip(_DETAIL_FIELDS, row):
+            setattr(self, name, value)
+
+
+def site_view(state: SiteState, masks: Masks, *, now: datetime, extra: dict[int, tuple]) -> SiteView:
+    """The console's picture of the site at the state's version, shared by all its agents.
+
+    *extra* is ``details`` of the ``listed`` tickets (read after the state: at least as new).
+    """
     now = as_utc(now)
     tz = ZoneInfo(state.timezone)
     queues = sorted((q for q in state.queues.values() if q.active), key=lambda q: q.letter, reverse=True)
     by_id = {q.id: QueueView(q.id, q.letter, q.name, q.kind, q.seats) for q in queues}
     in_progress = []
     for ticket, appointment in state.active:
-        nir_masked, phone_masked = masks.of(ticket)
+        queue = by_id.get(ticket.queue_id)
+        if ticket.status == WAITING:
+            if queue is None:
+                continue
+            queue.count += 1
+        row = extra.get(ticket.id)
+        if row is None:
+            continue  # not listed (beyond LIST_LIMIT), or gone since the state was read
+        d = _Detail(row)
+        nir_masked, phone_masked = masks.of(ticket.id, d.nir_enc, d.phone_enc)
         tv = TicketView(
             id=ticket.id, code=ticket.code, status=ticket.status, queue_id=ticket.queue_id,
-            queue_letter=ticket.letter, arrived=_local(ticket.arrived_at, tz), arrived_at=ticket.arrived_at,
-            waited_minutes=max(0, int((now - ticket.arrived_at).total_seconds() // 60)),
+            queue_letter=ticket.letter, arrived=_local(d.arrived_at, tz), arrived_at=d.arrived_at,
+            waited_minutes=max(0, int((now - d.arrived_at).total_seconds() // 60)),
             appointment_time=_local(appointment.at, tz) if appointment else None,
             appointment_kind=appointment.kind if appointment else None,
             appointment_not_found=ticket.appointment_not_found,
-            needs_identification=ticket.needs_identification,
-            priority=ticket.priority > 0, assisted=ticket.channel == "assisted",
+            needs_identification=d.needs_identification,
+            priority=d.priority > 0, assisted=d.channel == "assisted",
             nir_masked=nir_masked, phone_masked=phone_masked,
             desk_id=ticket.desk_id, desk_name=state.desk_name(ticket.desk_id), recalls=ticket.recalls,
-            arrival_flag=ticket.arrival_flag,
-            needs=tuple(need_codes(ticket.needs or 0)), interpreter_language=ticket.interpreter_language,
+            arrival_flag=d.arrival_flag,
+            needs=tuple(need_codes(d.needs or 0)), interpreter_language=d.interpreter_language,
         )
         if ticket.status == WAITING:
-            if ticket.queue_id in by_id:
-                by_id[ticket.queue_id].waiting.append(tv)
+            queue.waiting.append(tv)
         else:
             in_progress.append(tv)
-    masks.keep_only({t.id for t, _a in state.active})
+    masks.keep_only(set(extra))
     desks = desk_rules.states_of(list(state.desks.values()), state.logins, state.in_hand())
     return SiteView(version=state.version, site_id=state.site_id, site_name=state.name, now=now,
                     queues=list(by_id.values()), in_progress=in_progress, desks=desks, desk_rows=state.desks)
@@ -177,8 +227,8 @@ def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: da
     if state is None:
         raise NotFound(N_("Ce site n'existe pas."))
     agent = session.get(Agent, agent_id)
-    return for_agent(site_view(state, Masks(vault), now=now), agent_id=agent_id,
-                     supervisor=agent is not None and agent.role == SUPERVISOR)
+    shared = site_view(state, Masks(vault), now=now, extra=details(session, listed(state)))
+    return for_agent(shared, agent_id=agent_id, supervisor=agent is not None and agent.role == SUPERVISOR)
 
 
 def claim_action(session: Session, *, key: str | None, agent_id: int, now: datetime) -> bool:

@@ -205,7 +205,7 @@ def states(session: Session, *, site_id: int) -> list[DeskState]:
 def states_of(desks, logins: dict[int, str], in_hand_tickets) -> list[DeskState]:
     """The desks' states from the desks (in order), the agents' logins and the tickets called or served."""
     in_hand: dict[int, list[Ticket]] = {}
-    for ticket in sorted(in_hand_tickets, key=lambda t: t.called_at or t.queued_at):
+    for ticket in sorted(in_hand_tickets, key=lambda t: (t.called_at is None, t.called_at or 0, t.id)):
         in_hand.setdefault(ticket.desk_id, []).append(ticket)
     result = []
     for desk in desks:

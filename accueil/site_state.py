@@ -23,6 +23,7 @@ from accueil.clock import as_utc, service_day
 from accueil.lifecycle import ACTIVE, CALLED, DONE, SERVING, WAITING
 from accueil.models import ZONE, Agent, Appointment, Desk, DeskQueue, Queue, Site, Ticket, TicketTransition
 from accueil.tickets import call_order
+from accueil.waiting import Estimator
 
 SAMPLES = 20
 """Service-time estimates learn from each queue's last SAMPLES finished visits of the day."""
@@ -45,6 +46,39 @@ class CallRow:
     desk_id: int | None
 
 
+_ACTIVE_FIELDS = ("id", "public_id", "letter", "number", "queue_id", "status", "desk_id", "recalls",
+                  "appointment_not_found")
+"""What every audience needs of every active ticket: cheap columns (no date to parse, no blob)."""
+
+
+class ActiveTicket:
+    """An active ticket as the live audiences read it: a light copy of the columns they use.
+
+    ``called_at`` and ``started_at`` are read for the tickets in hand only (the desks' states);
+    what only the consoles show is read for the tickets they list (``accueil.console``).
+    """
+
+    __slots__ = (*_ACTIVE_FIELDS, "service_day", "called_at", "started_at")
+
+    def __init__(self, values, day: date) -> None:
+        for name, value in zip(_ACTIVE_FIELDS, values):
+            setattr(self, name, value)
+        self.service_day = day
+        self.called_at = self.started_at = None
+
+    @property
+    def code(self) -> str:
+        return f"{self.letter}{self.number:03d}"
+
+
+@dataclass(frozen=True)
+class AppointmentTime:
+    """What the live audiences show of an appointment: its time and kind."""
+
+    at: datetime
+    kind: str
+
+
 @dataclass
 class SiteState:
     """What a site looks like at ``version``; built by ``read``, then only read."""
@@ -62,7 +96,7 @@ class SiteState:
     """The active desks, in id order."""
     desk_queues: dict[int, tuple[int, ...]]
     """Desk id -> the queues it calls from."""
-    active: list[tuple[Ticket, Appointment | None]]
+    active: list[tuple[ActiveTicket, AppointmentTime | None]]
     """The day's waiting, called and serving tickets, in call order, with their appointment."""
     service_minutes: dict[int, list[float]]
     """Queue id -> the lengths (minutes) of its last finished visits of the day."""
@@ -72,10 +106,11 @@ class SiteState:
     """Agent id -> login, for the consoles' desk list."""
     positions: dict[int, int] = field(default_factory=dict)
     """Ticket id -> how many tickets of its queue will be called before it (waiting tickets only)."""
-    by_public_id: dict[str, Ticket] = field(default_factory=dict)
-    appointments: dict[int, Appointment] = field(default_factory=dict)
+    by_public_id: dict[str, ActiveTicket] = field(default_factory=dict)
+    appointments: dict[int, AppointmentTime] = field(default_factory=dict)
     """Ticket id -> its appointment (active tickets only)."""
     waiting_per_queue: dict[int, int] = field(default_factory=dict)
+    _estimators: dict[int, Estimator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for ticket, appointment in self.active:
@@ -103,6 +138,15 @@ class SiteState:
             return (queue.seats or 1) if open_desks else 0
         return open_desks
 
+    def estimator(self, queue_id: int) -> Estimator:
+        """The queue's wait ranges at this state (built once, for every phone of the queue)."""
+        found = self._estimators.get(queue_id)
+        if found is None:
+            queue = self.queues.get(queue_id)
+            found = self._estimators[queue_id] = Estimator(
+                self.service_minutes.get(queue_id, []), self.servers(queue_id), queue.kind if queue else "desks")
+        return found
+
     def active_queues(self) -> list[Queue]:
         return sorted((q for q in self.queues.values() if q.active), key=lambda q: q.letter)
 
@@ -110,7 +154,7 @@ class SiteState:
         desk = self.desks.get(desk_id) if desk_id is not None else None
         return desk.name if desk is not None else None
 
-    def in_hand(self) -> list[Ticket]:
+    def in_hand(self) -> list[ActiveTicket]:
         return [t for t, _a in self.active if t.status in (CALLED, SERVING)]
 
 
@@ -168,18 +212,26 @@ def read(session: Session, site_id: int, *, now: datetime, day: date | None = No
         for desk_id, queue_id in session.exec(
                 select(DeskQueue.desk_id, DeskQueue.queue_id).where(col(DeskQueue.desk_id).in_(list(desks)))).all():
             desk_queues[desk_id].append(queue_id)
-    active = list(session.exec(
-        select(Ticket, Appointment)
+    # Plain rows, not ORM objects: a waiting room of a thousand costs a few milliseconds to read.
+    rows = session.execute(
+        sa_select(*(getattr(Ticket, name) for name in _ACTIVE_FIELDS), Appointment.at, Appointment.kind)
         .join(Appointment, Appointment.id == Ticket.appointment_id, isouter=True)
         .where(Ticket.site_id == site_id, Ticket.service_day == day, col(Ticket.status).in_(ACTIVE))
         .order_by(*call_order(site.priority_rule))
-        .execution_options(**fresh)
-    ).all())
+    ).all()
+    width = len(_ACTIVE_FIELDS)
+    active = [(ActiveTicket(row[:width], day), AppointmentTime(row[width], row[width + 1]) if row[width] else None)
+              for row in rows]
+    in_hand = {t.id: t for t, _a in active if t.status != WAITING}
+    if in_hand:
+        for ticket_id, called_at, started_at in session.execute(
+                sa_select(Ticket.id, Ticket.called_at, Ticket.started_at).where(col(Ticket.id).in_(list(in_hand)))):
+            in_hand[ticket_id].called_at, in_hand[ticket_id].started_at = called_at, started_at
     logins = dict(session.exec(select(Agent.id, Agent.login).where(Agent.site_id == site_id)).all())
     return SiteState(
         site_id=site_id, version=version, name=site.name, timezone=site.timezone, priority_rule=site.priority_rule,
         day=day, now=now, queues=queues, desks=desks,
-        desk_queues={k: tuple(v) for k, v in desk_queues.items()}, active=[tuple(row) for row in active],
+        desk_queues={k: tuple(v) for k, v in desk_queues.items()}, active=active,
         service_minutes=_service_minutes(session, site_id, day), calls=_calls(session, site_id, day, LAST_CALLS),
         logins=logins,
     )

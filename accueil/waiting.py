@@ -48,27 +48,38 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return at(0.25), at(0.75)
 
 
-def estimate(ahead: int, service_minutes: list[float], servers_open: int, kind: str) -> Estimate | None:
-    """Return the wait range for someone with *ahead* people before them, or None if unknown.
+class Estimator:
+    """A queue's wait ranges: the length of a visit (learnt once) and the desks open, for any position."""
 
-    Each of *servers_open* desks takes one visitor at a time: before our turn come
-    ``ahead // servers`` full rounds, plus the end of the visits in progress.
-    """
-    if servers_open <= 0 or ahead < 0:
-        return None
-    if len(service_minutes) >= MIN_SAMPLES:
-        low_per, high_per = _quartiles(service_minutes)
-    else:
-        typical = DEFAULT_SERVICE.get(kind, DEFAULT_SERVICE["desks"]).total_seconds() / 60
-        low_per, high_per = typical * 0.5, typical * 1.5
-    low_per, high_per = max(low_per, 1.0), max(high_per, 1.0)
-    rounds = ahead // servers_open
-    low = math.floor(rounds * low_per / ROUND_TO) * ROUND_TO
-    high = math.ceil((rounds + 1) * high_per / ROUND_TO) * ROUND_TO
-    high = max(high, low + ROUND_TO)
-    if low >= LONG_WAIT:
-        return Estimate(LONG_WAIT, LONG_WAIT, long=True)
-    return Estimate(low, min(high, LONG_WAIT), long=high > LONG_WAIT)
+    def __init__(self, service_minutes: list[float], servers_open: int, kind: str) -> None:
+        self.servers = servers_open
+        if len(service_minutes) >= MIN_SAMPLES:
+            low_per, high_per = _quartiles(service_minutes)
+        else:
+            typical = DEFAULT_SERVICE.get(kind, DEFAULT_SERVICE["desks"]).total_seconds() / 60
+            low_per, high_per = typical * 0.5, typical * 1.5
+        self.low_per, self.high_per = max(low_per, 1.0), max(high_per, 1.0)
+
+    def __call__(self, ahead: int) -> Estimate | None:
+        """The wait range for someone with *ahead* people before them, or None if unknown.
+
+        Each of the open desks takes one visitor at a time: before our turn come
+        ``ahead // servers`` full rounds, plus the end of the visits in progress.
+        """
+        if self.servers <= 0 or ahead < 0:
+            return None
+        rounds = ahead // self.servers
+        low = math.floor(rounds * self.low_per / ROUND_TO) * ROUND_TO
+        high = math.ceil((rounds + 1) * self.high_per / ROUND_TO) * ROUND_TO
+        high = max(high, low + ROUND_TO)
+        if low >= LONG_WAIT:
+            return Estimate(LONG_WAIT, LONG_WAIT, long=True)
+        return Estimate(low, min(high, LONG_WAIT), long=high > LONG_WAIT)
+
+
+def estimate(ahead: int, service_minutes: list[float], servers_open: int, kind: str) -> Estimate | None:
+    """Return the wait range for someone with *ahead* people before them, or None if unknown."""
+    return Estimator(service_minutes, servers_open, kind)(ahead)
 
 
 def ticket_by_public_id(session: Session, public_id: str | None) -> Ticket | None:

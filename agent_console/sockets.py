@@ -11,13 +11,16 @@ bare version and fetch their fragment.
 """
 from __future__ import annotations
 
+from dataclasses import fields
+
 from flask import Flask, current_app, render_template, session
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from flask_socketio import SocketIO
+from markupsafe import Markup
 
 from accueil.clock import utcnow
-from accueil.console import ConsoleView, Masks, for_agent, site_view
+from accueil.console import ConsoleView, Masks, details, for_agent, listed, site_view
 from accueil.events import AccessEnded
 from agent_console import auth
 from web.context import database, vault
@@ -35,18 +38,61 @@ def user_room(agent_id: int) -> str:
     return f"user:{agent_id}"
 
 
-def render_regions(console: ConsoleView, queues: str | None = None) -> dict[str, str]:
-    """The live parts of the console page for one agent (*queues*: that region, if already rendered).
+def render_waiting_row(c: ConsoleView, t, shared=False) -> Markup:
+    """One waiting ticket's row of the queues' list (the live path caches these: ``Rows``)."""
+    return Markup(render_template("agent_console/_waiting_row.html", c=c, t=t, shared=bool(shared)))
+
+
+class Rows:
+    """The queues' rows, each rendered once per content and kind of console, then reused.
+
+    A waiting ticket's row changes only with the ticket, the console's language, whether the
+    console may call, and the list of queues and desks it may be sent to: an event re-renders
+    the rows that changed (usually one), not the whole list.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple, Markup] = {}
+        self._used: dict[tuple, Markup] = {}
+
+    def row(self, c: ConsoleView, t, shared=True) -> Markup:
+        key = (str(get_locale()), bool(c.desk and not c.desk.paused_at),
+               tuple((q.id, q.name, q.letter) for q in c.queues), tuple((d.desk_id, d.name) for d in c.desks),
+               tuple(getattr(t, f.name) for f in fields(t) if f.name != "waited_minutes"))
+        html = self._rows.get(key)
+        if html is None:  # the minutes waited are refreshed by console.js from data-arrived
+            html = self._rows[key] = render_waiting_row(c, t, shared=True)
+        self._used[key] = html
+        return html
+
+    def forget_unused(self) -> None:
+        """Keep only the rows used since the last call (the tickets still listed)."""
+        self._rows, self._used = self._used, {}
+
+
+def render_regions(console: ConsoleView, rows: Rows, memo: dict | None = None) -> dict[str, str]:
+    """The live parts of the console page for one agent.
 
     Rendered « shared »: without the per-session form fields (CSRF token, action key), which
-    console.js adds when a form is sent; so the same HTML serves every console alike.
+    console.js adds when a form is sent; so the same HTML serves every console alike, and a
+    region is rendered once per content (*memo*, kept for one batch) whatever the number of consoles.
     """
-    return {
-        "hand": render_template("agent_console/_hand.html", c=console, shared=True),
-        "queues": queues if queues is not None else render_template("agent_console/_queues.html", c=console,
-                                                                     shared=True),
-        "desks": render_template("agent_console/_desks.html", c=console, shared=True),
+    memo = {} if memo is None else memo
+    desk = console.desk
+    locale = str(get_locale())
+    keys = {
+        "hand": (locale, desk.id if desk else None, desk.name if desk else None,
+                 bool(desk and desk.paused_at), tuple(tuple(getattr(t, f.name) for f in fields(t)) for t in console.in_hand)),
+        "queues": (locale, bool(desk and not desk.paused_at)),
+        "desks": (locale, console.supervisor, desk.id if desk else None, tuple(console.desks)),
     }
+    regions = {}
+    for name, key in keys.items():
+        key = (name, *key)
+        if key not in memo:
+            memo[key] = render_template(f"agent_console/_{name}.html", c=console, shared=True, waiting_row=rows.row)
+        regions[name] = memo[key]
+    return regions
 
 
 def _message(console: ConsoleView, regions: dict[str, str]) -> dict:
@@ -61,10 +107,12 @@ def _message(console: ConsoleView, regions: dict[str, str]) -> dict:
 
 class AgentNamespace(LiveNamespace):
     per_party = 10  # consoles, supervision and appointment pages in several tabs
+    order = 2
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
         self._masks: Masks | None = None
+        self.rows = Rows()
 
     def masks(self) -> Masks:
         if self._masks is None:
@@ -81,11 +129,12 @@ class AgentNamespace(LiveNamespace):
     def snapshot(self, client: Client) -> dict:
         with database().session() as s:
             state = self.dispatcher.cache.get(s, client.site_id, now=utcnow())
-        if client.info["page"]:
-            return {"v": state.version}
-        shared = site_view(state, self.masks(), now=utcnow())
+            if client.info["page"]:
+                return {"v": state.version}
+            extra = details(s, listed(state))
+        shared = site_view(state, self.masks(), now=utcnow(), extra=extra)
         console = for_agent(shared, agent_id=client.info["agent"], supervisor=client.info["supervisor"])
-        regions = render_regions(console)
+        regions = render_regions(console, self.rows)
         client.info["v"], client.info["regions"] = console.version, regions
         return _message(console, regions)
 
@@ -97,20 +146,20 @@ class AgentNamespace(LiveNamespace):
         consoles = [c for c in clients if not c.info["page"]]
         if not consoles:
             return
-        shared = site_view(state, self.masks(), now=utcnow())
-        queues: dict[tuple, str] = {}
+        with database().session() as s:
+            extra = details(s, listed(state))
+        shared = site_view(state, self.masks(), now=utcnow(), extra=extra)
+        memo: dict = {}
         with current_app.test_request_context("/agent/"):
             for client in consoles:
                 console = for_agent(shared, agent_id=client.info["agent"], supervisor=client.info["supervisor"])
-                variant = (client.info["locale"], bool(console.desk and not console.desk.paused_at))
                 with force_locale(client.info["locale"]):
-                    if variant not in queues:
-                        queues[variant] = render_template("agent_console/_queues.html", c=console, shared=True)
-                    regions = render_regions(console, queues[variant])
+                    regions = render_regions(console, self.rows, memo)
                 changed = {k: v for k, v in regions.items() if client.info["regions"].get(k) != v}
                 message = _message(console, changed) | {"from": client.info["v"]}
                 client.info["v"], client.info["regions"] = console.version, regions
                 self.send_to(client.sid, "event", message)
+        self.rows.forget_unused()
 
     def cut(self, event: AccessEnded) -> None:
         if event.party == "agent":
@@ -122,9 +171,10 @@ def console_snapshot() -> dict:
     namespace: AgentNamespace = current_app.extensions["accueil.agent_namespace"]
     with database().session() as s:
         state = namespace.dispatcher.cache.get(s, current_user.site_id, now=utcnow())
-    shared = site_view(state, namespace.masks(), now=utcnow())
+        extra = details(s, listed(state))
+    shared = site_view(state, namespace.masks(), now=utcnow(), extra=extra)
     console = for_agent(shared, agent_id=current_user.id, supervisor=current_user.supervisor)
-    return _message(console, render_regions(console))
+    return _message(console, render_regions(console, namespace.rows))
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

@@ -68,7 +68,8 @@ def _idle():
 def _helpers():
     # App-wide on purpose: socket snapshots render these templates outside the blueprint.
     return {"action_key": lambda: secrets.token_urlsafe(18), "STATE_LABELS": desk_rules.STATE_LABELS,
-            "NEED_LABELS": needs.NEED_LABELS, "INTERPRETER_LANGUAGES": needs.INTERPRETER_LANGUAGES}
+            "NEED_LABELS": needs.NEED_LABELS, "INTERPRETER_LANGUAGES": needs.INTERPRETER_LANGUAGES,
+            "waiting_row": sockets.render_waiting_row}
 
 
 @bp.app_template_filter("local_time")

@@ -1,12 +1,11 @@
 """Fan-out of one call to N waiting-room displays, beside a bare python-socketio broadcast.
 
 For each server (the bare broadcast first, then the product), in the same run and mode:
-gunicorn with deploy/gunicorn.conf.py (one process, gthread, Socket.IO threading mode,
-ACCUEIL_THREADS = N + 50), N python-socketio AsyncClients in this process (websocket
+gunicorn with deploy/gunicorn.conf.py (one process, gevent), N python-socketio AsyncClients in this process (websocket
 transport) joined to the chaumont display room, then ROUNDS calls. A round's latency for
 a client is the time from the POST that makes the call to the moment that client has
 the event. The product's call goes through the core (bench/fanout_app.py: call_next,
-commit, event bus, the /display emit), the bare server just emits (bench/fanout_bare.py).
+commit, the dispatcher, the /display update), the bare server just emits (bench/fanout_bare.py).
 
     .venv/bin/python bench/fanout.py [--clients 300] [--rounds 30] [--repeat 3]
 
@@ -51,8 +50,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(instance: Path, env: dict, tickets_needed: int, db_url: str | None = None) -> tuple[str, int]:
-    """Migrate, load the demo, queue the tickets to call, enrol a display; return its cookie and a desk."""
+def prepare(instance: Path, env: dict, tickets_needed: int, db_url: str | None = None,
+            displays: int = 1) -> tuple[list[str], int]:
+    """Migrate, load the demo, queue the tickets to call, enrol *displays* screens; return their cookies and a desk.
+
+    One cookie per screen: the product admits at most a few sockets per enrolled device.
+    """
     for cmd in (["db", "upgrade"], ["demo"]):
         subprocess.run([str(BIN / "accueil"), *cmd], env={**env, "ACCUEIL_ASYNC_MODE": "threading"}, check=True,
                        cwd=ROOT, capture_output=True)
@@ -63,12 +66,14 @@ def prepare(instance: Path, env: dict, tickets_needed: int, db_url: str | None =
         desk = s.exec(select(Desk).where(Desk.site_id == site.id, Desk.name == "Bureau 1")).one()
         for _ in range(tickets_needed):
             check_in(s, vault, site_id=site.id, has_appointment=True, nir=None, now=utcnow())
-        _, token = create_enrolment(s, site_id=site.id, kind="display", label="bench", now=utcnow())
-        _, credential = enrol(s, token, now=utcnow())
+        credentials = []
+        for _ in range(displays):
+            _, token = create_enrolment(s, site_id=site.id, kind="display", label="bench", now=utcnow())
+            credentials.append(enrol(s, token, now=utcnow())[1])
         s.commit()
         desk_id = desk.id
     db.dispose()
-    return credential, desk_id
+    return credentials, desk_id
 
 
 def rss_kb(pid: int) -> int:
@@ -103,8 +108,7 @@ class Fleet:
 
         async def on_event(data):
             self.versions[i] = max(self.versions[i], data.get("v", -1))
-            call = data.get("call")
-            if call:
+            for call in data.get("calls") or ():
                 self.arrivals.setdefault(call["key"], []).append(time.perf_counter())
             self.changed.set()
 
@@ -116,11 +120,11 @@ class Fleet:
         client.on("snapshot", on_snapshot, namespace="/display")
         return client
 
-    async def connect(self, urls: list[str], cookie: str, batch: int = 25):
-        """Connect the clients, spread in turn over *urls* (as nginx spreads phones over processes)."""
+    async def connect(self, urls: list[str], cookies: list[str], batch: int = 25):
+        """Connect the clients (client i with screen cookie i), spread in turn over *urls* (as nginx would)."""
         for start in range(0, self.n, batch):
             group = [self._client(i) for i in range(start, min(self.n, start + batch))]
-            await asyncio.gather(*(c.connect(urls[(start + j) % len(urls)], headers={"Cookie": f"accueil_device={cookie}"},
+            await asyncio.gather(*(c.connect(urls[(start + j) % len(urls)], headers={"Cookie": f"accueil_device={cookies[(start + j) % len(cookies)]}"},
                                              auth={"site": "chaumont"}, namespaces=["/display"],
                                              transports=["websocket"], wait_timeout=30)
                                    for j, c in enumerate(group)))
@@ -143,7 +147,7 @@ class Fleet:
         await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
 
 
-async def measure(url: str | list[str], cookie: str, desk_id: int, n: int, rounds: int,
+async def measure(url: str | list[str], cookies: list[str], desk_id: int, n: int, rounds: int,
                   pid: int | list[int], timing: dict | None = None) -> tuple[list[float], int]:
     """Return every delivery latency (s) and the workers' RSS (kB); calls go through the first URL.
 
@@ -153,7 +157,7 @@ async def measure(url: str | list[str], cookie: str, desk_id: int, n: int, round
     pids = [pid] if isinstance(pid, int) else pid
     url = urls[0]
     fleet = Fleet(n)
-    await fleet.connect(urls, cookie)
+    await fleet.connect(urls, cookies)
     latencies: list[float] = []
     server_ms: list[tuple[float, float]] = []
     async with aiohttp.ClientSession() as http:
@@ -209,11 +213,12 @@ def main() -> None:
         instance = Path(tmp)
         port = free_port()
         env = {**os.environ, "ACCUEIL_INSTANCE": str(instance), "HOST": "127.0.0.1", "PORT": str(port),
+               "ACCUEIL_SOCKETS_PER_ADDRESS": "100000",
                "ACCUEIL_THREADS": str(args.clients + 50), "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "warning",
                "PYTHONPATH": str(ROOT)}
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
-        cookie, desk_id = prepare(instance, env, (args.rounds + 1) * args.repeat + 5)
+        cookie, desk_id = prepare(instance, env, (args.rounds + 1) * args.repeat + 5, displays=args.clients)
         for rep in range(args.repeat):  # alternate the two servers: the machine's noise falls on both
             for name, spec in (("bare python-socketio", "bench.fanout_bare:create()"),
                                ("accueil /display", "bench.fanout_app:create()")):
@@ -230,8 +235,8 @@ def main() -> None:
                 results.setdefault(name, []).append((latencies, idle_rss, rss))
                 print(f"  run {rep + 1} {name:22} p50 {statistics.median(latencies) * 1000:7.1f} ms   "
                       f"p99 {percentile(latencies, 99) * 1000:7.1f} ms   worker RSS {rss / 1024:5.1f} MB", flush=True)
-    print(f"clients: {args.clients}  rounds: {args.rounds} x {args.repeat} runs  mode: gunicorn gthread, 1 worker, "
-          f"threads {args.clients + 50}, websocket transport, clients on the same machine")
+    print(f"clients: {args.clients}  rounds: {args.rounds} x {args.repeat} runs  mode: gunicorn gevent, 1 worker, "
+          f"websocket transport, clients on the same machine")
     pooled = {}
     for name, runs in results.items():
         lat = [x for run in runs for x in run[0]]

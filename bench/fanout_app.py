@@ -39,7 +39,7 @@ def create():
             ticket = tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow())
             version = s.exec(select(Site.version).where(Site.id == site_id)).one()
             t1 = time.perf_counter()
-            s.commit()  # publishes the event: the display payload is built and emitted in here
+            s.commit()  # hands the event to the dispatcher, which sends the update in its own task
         t2 = time.perf_counter()
         return jsonify(key=f"{ticket.code}:{version}", v=version, core_ms=(t1 - t0) * 1000,
                        commit_and_emit_ms=(t2 - t1) * 1000)

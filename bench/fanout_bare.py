@@ -1,7 +1,7 @@
 """Bench only: a bare python-socketio broadcast server, the baseline of bench/fanout.py.
 
-Same transport and mode as the product (python-socketio threading mode under gunicorn's
-gthread worker, simple-websocket), no Flask, no database: POST /bench/call emits one
+Same transport and mode as the product (python-socketio gevent mode under gunicorn's
+gevent worker, simple-websocket), no Flask, no database: POST /bench/call emits one
 payload shaped like the product's to every client of the room, and answers its key.
 
     gunicorn -c deploy/gunicorn.conf.py 'bench.fanout_bare:create()'
@@ -18,7 +18,7 @@ ROOM = "site:1"
 
 
 def create():
-    sio = socketio.Server(async_mode="threading", logger=False, engineio_logger=False)
+    sio = socketio.Server(async_mode="gevent", logger=False, engineio_logger=False)
     counter = itertools.count(1)
     lock = threading.Lock()
 
@@ -33,11 +33,11 @@ def create():
             with lock:
                 v = next(counter)
             key = f"R{v:03d}:{v}"
-            payload = {"v": v, "kind": "called",
+            payload = {"v": v, "from": v - 1,
                        "waiting": [{"letter": "N", "name": "Espace numérique", "count": 0},
                                    {"letter": "R", "name": "Rendez-vous", "count": 40}],
-                       "call": {"key": key, "code": f"R{v:03d}", "letter": "R", "place": "Bureau 1",
-                                "kind": "called", "at": "2026-11-26T09:00:00.000000+00:00", "time": "10:00"}}
+                       "calls": [{"key": key, "code": f"R{v:03d}", "letter": "R", "place": "Bureau 1",
+                                  "kind": "called", "at": "2026-11-26T09:00:00.000000+00:00", "time": "10:00"}]}
             sio.emit("event", payload, to=ROOM, namespace="/display")
             body = json.dumps({"key": key, "v": v}).encode()
         elif path in ("/bench/free", "/healthz"):

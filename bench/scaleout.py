@@ -64,6 +64,7 @@ class Setup:
         """A new instance folder and database with the demo data; return the servers' env and the DB URL."""
         instance = Path(tempfile.mkdtemp(prefix="instance-", dir=tmp))
         env = {**os.environ, "ACCUEIL_INSTANCE": str(instance), "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "warning",
+               "ACCUEIL_SOCKETS_PER_ADDRESS": "100000",
                "SECRET_KEY": secrets.token_urlsafe(32), "ACCUEIL_THREADS": str(threads), "HOST": "127.0.0.1",
                "PYTHONPATH": str(ROOT)}
         env.pop("REDIS_URL", None)
@@ -102,7 +103,7 @@ def bench_checkin(setup: Setup, tmp: Path, clients: int, seconds: float) -> dict
 def bench_fanout(setup: Setup, tmp: Path, displays: int, rounds: int) -> dict:
     env, url = setup.fresh(tmp, displays + 50)
     env["ACCUEIL_WORKER_CONNECTIONS"] = str(max(2000, displays + 200))
-    cookie, desk_id = fanout.prepare(Path(env["ACCUEIL_INSTANCE"]), env, rounds + 5, db_url=url)
+    cookie, desk_id = fanout.prepare(Path(env["ACCUEIL_INSTANCE"]), env, rounds + 5, db_url=url, displays=displays)
     servers = setup.serve("bench.fanout_app:create()", env)
     try:
         time.sleep(0.5)

@@ -26,3 +26,14 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 logconfig_dict = gunicorn_logconfig(loglevel)
+
+
+def post_worker_init(worker):
+    """Leave the app's long-lived objects (modules, templates, table metadata) out of garbage collection.
+
+    With a thousand live pages, every full collection would also walk them all: a pause felt by
+    every socket at once. Freezing what exists once the app is loaded keeps those pauses short.
+    """
+    import gc
+
+    gc.freeze()

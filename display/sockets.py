@@ -29,6 +29,7 @@ class DisplayNamespace(LiveNamespace):
     """Only an enrolled display of the site (its device cookie, sent with the connect request) joins."""
 
     per_party = 3
+    order = 0  # the screen that announces the calls goes first
 
     def admit(self, auth: dict) -> Admission | None:
         slug = auth.get("site")

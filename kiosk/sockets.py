@@ -24,6 +24,7 @@ from web.realtime import Admission, Client, LiveNamespace
 
 NAMESPACE = "/ticket"
 PREFIX = "ticket:"
+YIELD_EVERY = 200
 
 
 class TicketNamespace(LiveNamespace):
@@ -51,11 +52,24 @@ class TicketNamespace(LiveNamespace):
             self._sent.pop(client.info["ticket"], None)
 
     def deliver(self, batch, state) -> None:
+        """First the phones this batch is about (the one called hears it before anyone else)."""
         links = {c.info["ticket"] for c in self.clients_of(batch.site_id)}
+        touched = {e.public_id for e in batch.events if isinstance(e, TicketEvent)} & links
+        self._send(touched, batch, state)
+
+    def deliver_rest(self, batch, state) -> None:
+        """Then every other phone of the site whose position or estimate moved."""
+        links = {c.info["ticket"] for c in self.clients_of(batch.site_id)}
+        touched = {e.public_id for e in batch.events if isinstance(e, TicketEvent)}
+        self._send(links - touched, batch, state)
+
+    def _send(self, links: set[str], batch, state) -> None:
         if not links:
             return
         ended = self._ended(links, batch)
-        for link in links:
+        for i, link in enumerate(links):
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                self.socketio.sleep(0)  # let requests in between: a big waiting room must not hold the loop
             ticket = state.by_public_id.get(link)
             if ticket is not None:
                 status = phone_status(state, ticket, state.appointments.get(ticket.id))

@@ -9,8 +9,9 @@ How an event travels:
    every process (this one too) takes it from there; without, it goes straight to this
    process's dispatcher.
 3. The dispatcher (one background task) batches each site's events: the first event after a
-   quiet spell goes at once, then a site is flushed at most every ``WINDOW`` seconds, with
-   everything that arrived meanwhile.
+   quiet spell goes at once, then a site is flushed at most every ``WINDOW`` seconds (or
+   ``SHARE`` times its last update's duration, if longer), with everything that arrived
+   meanwhile; a call or recall goes at once, with what waited.
 4. For a batch it reads the site's state once (``accueil.site_state``), only if a client of
    that site is connected to this process, and hands it to every audience (display,
    phones, consoles), each of which builds its payloads (``accueil.audiences``) and sends
@@ -43,6 +44,11 @@ log = logging.getLogger(__name__)
 
 WINDOW = 0.15
 """Seconds: a site's clients get at most one update per window (the first event of a quiet spell at once)."""
+URGENT = ("called", "recalled")
+"""Event kinds that never wait for the window: a call reaches the screen and the phone at once."""
+SHARE = 3
+"""A site's next update waits at least SHARE times as long as its last one took: updates never take more
+than about a third of the process, whatever the size of the waiting room."""
 IDLE_EXIT = 30.0
 """Seconds without events after which the dispatcher's task ends (the next event starts it again)."""
 _STOP = object()
@@ -63,11 +69,20 @@ class Batch:
 
 
 class Audience(Protocol):
-    """A kind of live client (displays, phones, consoles) on this process."""
+    """A kind of live client (displays, phones, consoles) on this process.
+
+    ``order`` says who goes first in a batch (the screen that announces calls, then the phones
+    the batch is about, then the consoles); ``deliver_rest`` sends what can wait for the others
+    (every other phone's new position).
+    """
+
+    order: int
 
     def has_clients(self, site_id: int) -> bool: ...
 
     def deliver(self, batch: Batch, state: SiteState) -> None: ...
+
+    def deliver_rest(self, batch: Batch, state: SiteState) -> None: ...
 
     def cut(self, event: AccessEnded) -> None: ...
 
@@ -117,13 +132,14 @@ class Dispatcher:
     def register(self, audience: Audience) -> Audience:
         audience.dispatcher = self
         self.audiences.append(audience)
+        self.audiences.sort(key=lambda a: a.order)
         return audience
 
     def submit(self, event) -> None:
         """Take a committed event (the bus calls this inside the commit: it only queues)."""
         if self._redis is None:
-            if self._stopped:
-                return
+            if self._stopped or self.app.config.get("ACCUEIL_CLI"):
+                return  # a command without Redis: the server's clients see its change at their next check
             self._inbox.put(event)
             self._ensure_running()
         elif self.app.config.get("ACCUEIL_CLI"):
@@ -204,7 +220,7 @@ class Dispatcher:
     def _loop(self) -> None:
         pending: dict[int, list] = {}
         due: dict[int, float] = {}
-        last_flush: dict[int, float] = {}
+        next_free: dict[int, float] = {}  # site -> when a non-urgent update may go
         idle_since = time.monotonic()
         while True:
             now = time.monotonic()
@@ -230,15 +246,20 @@ class Dispatcher:
                     self._cut(ev)
                     continue
                 pending.setdefault(ev.site_id, []).append(ev)
-                due.setdefault(ev.site_id, max(now, last_flush.get(ev.site_id, 0.0) + WINDOW))
+                when = now if getattr(ev, "kind", None) in URGENT else max(now, next_free.get(ev.site_id, 0.0))
+                due[ev.site_id] = min(due.get(ev.site_id, when), when)
             for site_id in [s for s, t in due.items() if t <= now]:
                 del due[site_id]
-                last_flush[site_id] = now
+                started = time.monotonic()
                 self._flush(site_id, sorted(pending.pop(site_id), key=lambda e: e.version))
+                ended = time.monotonic()
+                next_free[site_id] = ended + max(WINDOW - (ended - started), SHARE * (ended - started))
             if received or due:
                 idle_since = now
             elif now - idle_since >= IDLE_EXIT:
                 return
+            if len(next_free) > 1000:  # sites long quiet: forget them
+                next_free = {s: t for s, t in next_free.items() if t > now}
 
     # --- out ------------------------------------------------------------------------------
 
@@ -265,9 +286,10 @@ class Dispatcher:
             return
         batch = Batch(site_id, tuple(events), since)
         self.flushes += 1
-        for audience in audiences:
-            try:
-                audience.deliver(batch, state)
-            except Exception:  # one audience failing must not starve the others
-                log.exception("an update for site %s could not be sent", site_id)
+        for step in ("deliver", "deliver_rest"):
+            for audience in audiences:
+                try:
+                    getattr(audience, step)(batch, state)
+                except Exception:  # one audience failing must not starve the others
+                    log.exception("an update for site %s could not be sent", site_id)
         self._since[site_id] = max(state.version, since)

@@ -87,6 +87,7 @@ class LiveNamespace(Namespace):
     """
 
     per_party = PER_PARTY
+    order = 1
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
@@ -206,6 +207,9 @@ class LiveNamespace(Namespace):
 
     def deliver(self, batch, state) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def deliver_rest(self, batch, state) -> None:
+        """What can wait until every audience had the urgent part (nothing, for most)."""
 
     def cut(self, event) -> None:
         """Most audiences have no party that ends this way."""
@@ -354,8 +358,10 @@ class TransportErrors:
             return self.wsgi_app(environ, start_response)
         try:
             return self.wsgi_app(environ, start_response)
-        except (ConnectionError, OSError):  # the connection ended (closed by either side): nothing to say
-            return self._empty(start_response, "200 OK")
+        except (StopIteration, OSError):
+            # How the websocket layer tells the server a connection it took over has ended
+            # (StopIteration under gunicorn, ConnectionError under werkzeug): not an error.
+            raise
         except Exception as err:
             self.warned += 1
             if self.warned % 1000 == 1:

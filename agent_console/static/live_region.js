@@ -18,11 +18,11 @@
       .catch(function () { /* the next event or reconnect tries again */ });
   }
   function later() { if (timer === null) { timer = setTimeout(refresh, 300); } }
-  var socket = io(config.namespace, { transports: ["websocket", "polling"] });
+  // "region": this page only needs to know that the site changed (not the console's regions).
+  var socket = io(config.namespace, { transports: ["websocket", "polling"], auth: { page: "region" } });
   socket.on("connect", function () { state.dataset.state = "online"; state.textContent = config.text.online; later(); });
   socket.on("disconnect", function () { state.dataset.state = "offline"; state.textContent = config.text.offline; });
   socket.on("event", later);
-  socket.on("refresh", later);
   socket.on("snapshot", function () { /* the console's regions: not used here */ });
   if (config.every) { setInterval(later, config.every * 1000); } /* waits grow without any event */
 }());

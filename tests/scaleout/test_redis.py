@@ -141,3 +141,68 @@ def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redi
         display.disconnect()
         logs = server.stop()
     assert "Traceback" not in logs, logs
+
+
+def test_an_access_ended_on_one_process_closes_the_sockets_held_on_the_other(postgres, redis_server, tmp_path):
+    """A revoked screen (from the command line), a logged-out agent and a finished visit (on process B)
+    close their sockets held on process A at once: no client asked anything, nothing polled."""
+    import subprocess
+
+    from tests.scaleout.servers import BIN, ROOT
+
+    url = postgres.create_database()
+    instance = tmp_path / "instance"
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_server.url, "ACCUEIL_INSTANCE": str(instance),
+           "RATELIMIT_ENABLED": "0"}
+    prepare_instance(env)
+    db = Database(url)
+    with db.write_session() as s:
+        site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
+        device, token = create_enrolment(s, site_id=site.id, kind="display", now=utcnow())
+        _, credential = enrol(s, token, now=utcnow())
+        ticket = check_in(s, Vault(load_data_key(str(instance))), site_id=site.id, has_appointment=False,
+                          nir=make_nir(2), now=utcnow()).ticket
+        desk = s.exec(select(Desk).where(Desk.site_id == site.id, Desk.name == "Espace numérique")).one()
+        s.commit()
+    a, b = AppProcess(env, tmp_path), AppProcess(env, tmp_path)
+    gone = {name: threading.Event() for name in ("display", "phone", "console")}
+    clients = {name: socketio.Client(reconnection=False) for name in gone}
+    for name, client in clients.items():
+        client.on("disconnect", lambda *args, n=name: gone[n].set(), namespace=f"/{'agent' if name == 'console' else 'ticket' if name == 'phone' else 'display'}")
+    agent = requests.Session()
+    try:
+        page = agent.get(f"{b.url}/agent/login", timeout=10).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        agent.post(f"{b.url}/agent/login", timeout=10, data={
+            "csrf_token": csrf, "login": "agent.chaumont", "password": "demo-agent-chaumont"})
+        clients["display"].connect(a.url, namespaces=["/display"], transports=["websocket"], wait_timeout=20,
+                                   headers={"Cookie": f"accueil_device={credential}"}, auth={"site": "chaumont"})
+        clients["phone"].connect(a.url, namespaces=["/ticket"], transports=["websocket"], wait_timeout=20,
+                                 auth={"ticket": ticket.public_id})
+        clients["console"].connect(a.url, namespaces=["/agent"], transports=["websocket"], wait_timeout=20,
+                                   headers={"Cookie": f"session={agent.cookies['session']}"})
+
+        revoked = subprocess.run([str(BIN / "accueil"), "device", "revoke", str(device.id)], env=env, cwd=ROOT,
+                                 capture_output=True, text=True, timeout=120)
+        assert revoked.returncode == 0, revoked.stderr
+        assert gone["display"].wait(5), "the revoked screen's socket on A stayed open"
+
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', agent.get(f"{b.url}/agent/", timeout=10).text).group(1)
+        json = {"Accept": "application/json", "X-CSRFToken": csrf}
+        assert agent.post(f"{b.url}/agent/desk", data={"desk_id": desk.id}, headers=json, timeout=10).ok
+        for action in ("call", "cancel"):  # the agent on B calls the visitor, then cancels the ticket
+            done = agent.post(f"{b.url}/agent/tickets/{ticket.id}/{action}", data={"key": (action * 20)[:32]},
+                              headers=json, timeout=10)
+            assert done.status_code == 200, done.text
+        assert gone["phone"].wait(5), "the ended ticket's phone on A stayed open"
+        assert not gone["console"].is_set()
+
+        assert agent.post(f"{b.url}/agent/logout", data={"csrf_token": csrf}, timeout=10,
+                          allow_redirects=False).status_code == 303
+        assert gone["console"].wait(5), "the logged-out agent's console on A stayed open"
+    finally:
+        for client in clients.values():
+            client.disconnect()
+        db.dispose()
+        logs = a.stop() + b.stop()
+    assert "Traceback" not in logs, logs
