@@ -42,7 +42,7 @@ QUEUE_FIELDS = ("letter", "name", "count")
 """The only fields of a queue a display receives (the API adds ``estimate``)."""
 PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "recalls",
                 "appointment_at", "appointment_kind", "appointment_not_found", "day")
-"""The only fields of a ticket its visitor's page receives."""
+"""The only fields of a ticket its visitor's page receives (tests hold every payload to this list)."""
 
 
 # --- display ---------------------------------------------------------------------------------
@@ -127,12 +127,16 @@ def phone_status(state: SiteState, ticket, appointment) -> dict:
     *ticket* is a row of the state, or a Ticket read apart (*appointment*: its appointment or
     None); a ticket the state does not list as active (finished, or of another day) has no position.
     """
+    return {"v": state.version, **phone_fields(state, ticket, appointment)}
+
+
+def phone_fields(state: SiteState, ticket, appointment) -> dict:
+    """``phone_status`` without the version: what changes for the visitor (the fields of PHONE_FIELDS)."""
     queue = state.queues.get(ticket.queue_id)
     kind = queue.kind if queue is not None else "desks"
     ahead = state.positions.get(ticket.id) if ticket.status == WAITING and ticket.service_day == state.day else None
     est = state.estimator(ticket.queue_id)(ahead) if ahead is not None else None
-    status = {
-        "v": state.version,
+    return {
         "code": ticket.code,
         "status": ticket.status,
         "place": kind,  # "desks": the appointment desks; "zone": the espace numérique
@@ -147,7 +151,6 @@ def phone_status(state: SiteState, ticket, appointment) -> dict:
         "appointment_not_found": ticket.appointment_not_found,
         "day": ticket.service_day.isoformat(),
     }
-    return {k: status[k] for k in PHONE_FIELDS}
 
 
 def phone_snapshot(session: Session, public_id: str | None, *, now: datetime,

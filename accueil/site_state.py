@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select as sa_select
+from sqlalchemy import bindparam, func, select as sa_select
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
@@ -61,8 +61,8 @@ class ActiveTicket:
     __slots__ = (*_ACTIVE_FIELDS, "service_day", "called_at", "started_at")
 
     def __init__(self, values, day: date) -> None:
-        for name, value in zip(_ACTIVE_FIELDS, values):
-            setattr(self, name, value)
+        (self.id, self.public_id, self.letter, self.number, self.queue_id, self.status, self.desk_id, self.recalls,
+         self.appointment_not_found) = values[:9]
         self.service_day = day
         self.called_at = self.started_at = None
 
@@ -193,6 +193,24 @@ def _calls(session: Session, site_id: int, day: date, limit: int) -> list[CallRo
             for kind, version, at, queue_id, desk_id, letter, number in rows]
 
 
+_ACTIVE_STATEMENTS: dict[str, object] = {}
+_IN_HAND = sa_select(Ticket.id, Ticket.called_at, Ticket.started_at).where(
+    col(Ticket.id).in_(bindparam("ids", expanding=True)))
+
+
+def _active_statement(rule: str):
+    """The day's active tickets in call order under *rule*: built once per rule, then only bound."""
+    statement = _ACTIVE_STATEMENTS.get(rule)
+    if statement is None:
+        statement = _ACTIVE_STATEMENTS[rule] = (
+            sa_select(*(getattr(Ticket, name) for name in _ACTIVE_FIELDS), Appointment.at, Appointment.kind)
+            .join(Appointment, Appointment.id == Ticket.appointment_id, isouter=True)
+            .where(Ticket.site_id == bindparam("site"), Ticket.service_day == bindparam("day"),
+                   col(Ticket.status).in_(ACTIVE))
+            .order_by(*call_order(rule)))
+    return statement
+
+
 def read(session: Session, site_id: int, *, now: datetime, day: date | None = None) -> SiteState | None:
     """Read the site's state now (None if the site does not exist); *day* defaults to today there."""
     now = as_utc(now)
@@ -213,19 +231,13 @@ def read(session: Session, site_id: int, *, now: datetime, day: date | None = No
                 select(DeskQueue.desk_id, DeskQueue.queue_id).where(col(DeskQueue.desk_id).in_(list(desks)))).all():
             desk_queues[desk_id].append(queue_id)
     # Plain rows, not ORM objects: a waiting room of a thousand costs a few milliseconds to read.
-    rows = session.execute(
-        sa_select(*(getattr(Ticket, name) for name in _ACTIVE_FIELDS), Appointment.at, Appointment.kind)
-        .join(Appointment, Appointment.id == Ticket.appointment_id, isouter=True)
-        .where(Ticket.site_id == site_id, Ticket.service_day == day, col(Ticket.status).in_(ACTIVE))
-        .order_by(*call_order(site.priority_rule))
-    ).all()
+    rows = session.execute(_active_statement(site.priority_rule), {"site": site_id, "day": day}).all()
     width = len(_ACTIVE_FIELDS)
-    active = [(ActiveTicket(row[:width], day), AppointmentTime(row[width], row[width + 1]) if row[width] else None)
+    active = [(ActiveTicket(row, day), AppointmentTime(row[width], row[width + 1]) if row[width] else None)
               for row in rows]
     in_hand = {t.id: t for t, _a in active if t.status != WAITING}
     if in_hand:
-        for ticket_id, called_at, started_at in session.execute(
-                sa_select(Ticket.id, Ticket.called_at, Ticket.started_at).where(col(Ticket.id).in_(list(in_hand)))):
+        for ticket_id, called_at, started_at in session.execute(_IN_HAND, {"ids": list(in_hand)}):
             in_hand[ticket_id].called_at, in_hand[ticket_id].started_at = called_at, started_at
     logins = dict(session.exec(select(Agent.id, Agent.login).where(Agent.site_id == site_id)).all())
     return SiteState(

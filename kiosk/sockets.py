@@ -13,7 +13,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from sqlmodel import col, select
 
-from accueil.audiences import phone_snapshot, phone_status
+from accueil.audiences import phone_fields, phone_snapshot
 from accueil.clock import utcnow
 from accueil.events import TicketEvent
 from accueil.lifecycle import ACTIVE
@@ -72,17 +72,16 @@ class TicketNamespace(LiveNamespace):
                 self.socketio.sleep(0)  # let requests in between: a big waiting room must not hold the loop
             ticket = state.by_public_id.get(link)
             if ticket is not None:
-                status = phone_status(state, ticket, state.appointments.get(ticket.id))
+                fields = phone_fields(state, ticket, state.appointments.get(ticket.id))
             elif link in ended:
-                status = phone_status(state, *ended[link])
+                fields = phone_fields(state, *ended[link])
             else:
                 continue  # not active at this version, and not in this batch: nothing new for it
-            unchanged = {k: v for k, v in status.items() if k != "v"}
-            if self._sent.get(link) == unchanged:
+            if self._sent.get(link) == fields:
                 continue
-            self._sent[link] = unchanged
-            self.send_to(PREFIX + link, "event", status)
-            if status["status"] not in ACTIVE:
+            self._sent[link] = fields
+            self.send_to(PREFIX + link, "event", {"v": state.version, **fields})
+            if fields["status"] not in ACTIVE:
                 self.cut_party(PREFIX + link)  # after its last status: nothing more will come
 
     def _ended(self, links: set[str], batch) -> dict[str, tuple[Ticket, Appointment | None]]:
