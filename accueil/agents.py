@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accueil.errors import InvalidInput, NotFound
+from accueil.offload import off_loop
 from accueil.i18n import N_
 from accueil.models import AGENT, SUPERVISOR, Agent, Site
 
@@ -37,7 +38,7 @@ def add_agent(session: Session, *, login: str, site_id: int, password: str, supe
     agent = Agent(
         login=login,
         site_id=site_id,
-        password_hash=generate_password_hash(password, method="scrypt"),
+        password_hash=hash_password(password),
         role=SUPERVISOR if supervisor else AGENT,
     )
     session.add(agent)
@@ -50,9 +51,14 @@ def authenticate(session: Session, login: str, password: str) -> Agent | None:
     agent = session.exec(select(Agent).where(Agent.login == (login or "").strip().lower())).first()
     if agent is None or not agent.active:
         # Spend the same time as a real check so a login's existence does not leak.
-        check_password_hash(_DUMMY_HASH, password or "")
+        off_loop(check_password_hash, _DUMMY_HASH, password or "")
         return None
-    return agent if check_password_hash(agent.password_hash, password or "") else None
+    return agent if off_loop(check_password_hash, agent.password_hash, password or "") else None
+
+
+def hash_password(password: str) -> str:
+    """The stored form of *password* (scrypt), computed off the event loop."""
+    return off_loop(generate_password_hash, password, "scrypt")
 
 
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")

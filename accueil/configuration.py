@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
-from werkzeug.security import generate_password_hash
 
 from accueil import needs
-from accueil.agents import MIN_PASSWORD, add_agent
+from accueil.agents import MIN_PASSWORD, add_agent, hash_password
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
 from accueil.errors import InvalidInput, NotFound
@@ -437,7 +436,7 @@ def reset_password(session: Session, *, site_id: int, agent_id: int, password: s
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(N_("Le mot de passe doit avoir au moins %(min)s caractères."), field="password",
                            min=MIN_PASSWORD)
-    agent.password_hash = generate_password_hash(password, method="scrypt")
+    agent.password_hash = hash_password(password)
     session.add(agent)
     session.flush()
     record(session, AccessEnded("agent", agent.id))  # sessions opened with the old password end now

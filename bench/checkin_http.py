@@ -1,6 +1,6 @@
 """Self check-in over HTTP on the production server command, against a bare Flask endpoint.
 
-Both are served by `gunicorn -c deploy/gunicorn.conf.py` (one process, gthread) on a fresh
+Both are served by `gunicorn -c deploy/gunicorn.conf.py` (one process, gevent) on a fresh
 SQLite instance, one after the other in the same run, and loaded by the same generator:
 CLIENTS threads, each with its own phone session (a valid kiosk scan, a CSRF token), each
 POSTing check-ins with a new NIR as fast as answers come. Rate limiting is off
