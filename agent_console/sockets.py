@@ -156,6 +156,8 @@ class AgentNamespace(LiveNamespace):
                 with force_locale(client.info["locale"]):
                     regions = render_regions(console, self.rows, memo)
                 changed = {k: v for k, v in regions.items() if client.info["regions"].get(k) != v}
+                if not changed:
+                    continue  # nothing to show: the console keeps its version, the next update follows it
                 message = _message(console, changed) | {"from": client.info["v"]}
                 client.info["v"], client.info["regions"] = console.version, regions
                 self.send_to(client.sid, "event", message)
