@@ -1,6 +1,7 @@
 """Agent accounts: creation and password checks (scrypt, through Werkzeug)."""
 from __future__ import annotations
 
+import functools
 import re
 
 from sqlmodel import Session, select
@@ -51,7 +52,7 @@ def authenticate(session: Session, login: str, password: str) -> Agent | None:
     agent = session.exec(select(Agent).where(Agent.login == (login or "").strip().lower())).first()
     if agent is None or not agent.active:
         # Spend the same time as a real check so a login's existence does not leak.
-        off_loop(check_password_hash, _DUMMY_HASH, password or "")
+        off_loop(check_password_hash, _dummy_hash(), password or "")
         return None
     return agent if off_loop(check_password_hash, agent.password_hash, password or "") else None
 
@@ -61,4 +62,7 @@ def hash_password(password: str) -> str:
     return off_loop(generate_password_hash, password, "scrypt")
 
 
-_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check against when the login is unknown (made on first use: a scrypt costs 0.1 s)."""
+    return hash_password("not a password")
