@@ -46,6 +46,10 @@ def create():
             body = json.dumps({"key": key, "v": v}).encode()
         elif path == "/healthz":
             body = b'{"status": "ok"}'
+        elif path == "/k/chaumont" and environ["REQUEST_METHOD"] == "POST":
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            start_response("303 See Other", [("Location", "/ticket/x"), ("Content-Length", "0")])
+            return []
         elif path.startswith("/ticket/"):
             start_response("200 OK", [("Content-Type", "text/html")])
             return [b"<!doctype html><title>Ticket</title><p>R042</p>"]

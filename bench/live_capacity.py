@@ -13,8 +13,8 @@ For each size (250, 500, 1,000, 2,000 live clients by default) and each server, 
 The clients are visitors' phones (one ticket each, all in the queue being called, so that every
 call changes every phone's position), 5 waiting-room displays and 4 agent consoles, all admitted
 the way the product admits them. While they are connected, the bench sends HTTP requests at a
-steady 5 per second for ``--seconds`` (health check, a visitor's ticket page, the call and the
-freeing of a desk) and measures each one's latency; every call's latency to every client is the
+steady 5 per second for ``--seconds`` (health check, a visitor's ticket page, a visitor's check-in
+through the kiosk's form, the call and the freeing of a desk) and measures each one's latency; every call's latency to every client is the
 time from the POST that makes it to the moment that client has its update. It prints HTTP p50/p99,
 call-to-screen p50/p99 over every client, the worker's RSS, and the ratios to the bare server.
 
@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.checkin_http import nir  # noqa: E402
 from bench.fanout import free_port, rss_kb, serve, worker_pid  # noqa: E402
 from bench.live_clients import LiveClient, connect_all, percentile  # noqa: E402
 
@@ -97,7 +99,21 @@ async def agent_cookie(http: aiohttp.ClientSession, base: str, login: str, passw
     return "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
 
 
-async def run_one(base: str, data: dict, phones: int, seconds: float, bare: bool, pid: int) -> dict:
+async def phone_session(base: str, secret: str) -> dict:
+    """A visitor's phone that scanned the kiosk's QR code and holds the check-in form (cookie, CSRF token)."""
+    from accueil.clock import utcnow
+    from accueil.presence import PresenceCodes
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(f"{base}/k/chaumont/{PresenceCodes(secret).issue(1, now=utcnow())}",
+                            allow_redirects=False) as scan:
+            assert scan.status == 303, scan.status
+        page = await (await http.get(f"{base}/k/chaumont", params={"rdv": "non"})).text()
+        cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar if c.key == "session")
+    return {"cookie": cookie, "csrf": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+
+async def run_one(base: str, data: dict, phones: int, seconds: float, bare: bool, pid: int, secret: str) -> dict:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http, \
             aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as agent_http, \
@@ -122,7 +138,8 @@ async def run_one(base: str, data: dict, phones: int, seconds: float, bare: bool
         await asyncio.sleep(1)
         http_latencies: list[float] = []
         calls: list[float] = []
-        plan = ["healthz", "ticket", "call", "healthz", "free"]
+        visitor = {"cookie": "", "csrf": ""} if bare else await phone_session(base, secret)
+        plan = ["healthz", "ticket", "call", "checkin", "free"]
         cpu0 = cpu_seconds(pid)
         started = time.perf_counter()
         pending = set()
@@ -133,6 +150,15 @@ async def run_one(base: str, data: dict, phones: int, seconds: float, bare: bool
                 r = await http.get(f"{base}/healthz")
             elif kind == "ticket":
                 r = await http.get(f"{base}/ticket/{data['links'][0]}")
+            elif kind == "checkin":  # a visitor's check-in, a new NIR each time (the kiosk's form, CSRF and all)
+                k = len(http_latencies)
+                r = await http.post(f"{base}/k/chaumont", allow_redirects=False, headers={"Cookie": visitor["cookie"]},
+                                    data={"csrf_token": visitor["csrf"], "rdv": "non", "once": f"bench-{k}",
+                                          "nir": nir(900000 + k), "phone": "06 12 34 56 78"})
+                await r.read()
+                assert r.status == 303, (kind, r.status)
+                http_latencies.append(time.perf_counter() - t)
+                return
             else:
                 if kind == "call":
                     calls.append(t)
@@ -174,6 +200,7 @@ def main() -> None:
     sizes = [int(x) for x in args.sizes.split(",")]
     calls = int(args.seconds * RATE / 5) + 10
     rows = []
+    secret = secrets.token_urlsafe(32)
     for size in sizes:
         phones = size - DISPLAYS - CONSOLES
         setups = [("bare", "bench.live_bare:create()", "deploy/gunicorn.conf.py", {}),
@@ -195,7 +222,7 @@ def main() -> None:
                     env = {**os.environ, "ACCUEIL_INSTANCE": str(instance), "HOST": "127.0.0.1", "PORT": str(port),
                            "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT),
                            "ACCUEIL_WORKER_CONNECTIONS": str(size + 500), "ACCUEIL_SOCKETS_PER_ADDRESS": str(size + 100),
-                           "ACCUEIL_CONTROL_SOCKET": str(instance / "gunicorn.ctl"), **more}
+                           "ACCUEIL_CONTROL_SOCKET": str(instance / "gunicorn.ctl"), "SECRET_KEY": secret, **more}
                     if not more:
                         env.pop("DATABASE_URL", None)
                         env.pop("REDIS_URL", None)
@@ -205,7 +232,7 @@ def main() -> None:
                         time.sleep(1)
                         pid = worker_pid(proc.pid)
                         result = asyncio.run(run_one(f"http://127.0.0.1:{port}", data, phones, args.seconds,
-                                                     bare=name == "bare", pid=pid))
+                                                     bare=name == "bare", pid=pid, secret=secret))
                         result["rss"] = rss_kb(pid)
                     finally:
                         proc.terminate()

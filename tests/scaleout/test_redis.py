@@ -115,8 +115,9 @@ def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redi
     display.on("snapshot", lambda payload: snapshots.append(payload["v"]), namespace="/display")
     display.on("event", lambda payload: snapshots.append(payload["v"]), namespace="/display")
     try:
+        # The day's appointments page (a "region" page of the console) follows imports.
         console.connect(server.url, namespaces=["/agent"], transports=["websocket"], wait_timeout=20,
-                        headers={"Cookie": f"session={agent.cookies['session']}"})
+                        headers={"Cookie": f"session={agent.cookies['session']}"}, auth={"page": "region"})
         display.connect(server.url, namespaces=["/display"], transports=["websocket"], wait_timeout=20,
                         headers={"Cookie": f"accueil_device={credential}"}, auth={"site": "chaumont"})
         start = threading.Event()
@@ -130,7 +131,7 @@ def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redi
                               env={**env, "ACCUEIL_ASYNC_MODE": "threading"}, cwd=ROOT, capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0 and "Créés : 1." in done.stdout, done.stderr
-        assert refreshed.wait(15), "the console never heard of the import"
+        assert refreshed.wait(15), "the appointments page never heard of the import"
         for _ in range(50):
             if len(snapshots) > len(before):
                 break
