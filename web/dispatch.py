@@ -87,6 +87,43 @@ class Audience(Protocol):
     def cut(self, event: AccessEnded) -> None: ...
 
 
+class Schedule:
+    """When each site's pending events go: the batching rule, kept apart from the loop's clock."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, list] = {}
+        self._due: dict[int, float] = {}
+        self._next_free: dict[int, float] = {}  # site -> when a non-urgent update may go
+
+    def add(self, event, now: float) -> None:
+        """An event of a site arrived at *now*: a call goes at once, others when the site's window allows."""
+        site_id = event.site_id
+        self._pending.setdefault(site_id, []).append(event)
+        when = now if getattr(event, "kind", None) in URGENT else max(now, self._next_free.get(site_id, 0.0))
+        self._due[site_id] = min(self._due.get(site_id, when), when)
+
+    def ready(self, now: float) -> list[tuple[int, list]]:
+        """The sites whose events go now, with their events oldest first."""
+        sites = [site_id for site_id, due in self._due.items() if due <= now]
+        for site_id in sites:
+            del self._due[site_id]
+        return [(site_id, sorted(self._pending.pop(site_id), key=lambda e: e.version)) for site_id in sites]
+
+    def flushed(self, site_id: int, started: float, ended: float) -> None:
+        """A site's update took from *started* to *ended*: its next one waits WINDOW, or SHARE times as long."""
+        took = ended - started
+        self._next_free[site_id] = ended + max(WINDOW - took, SHARE * took)
+        if len(self._next_free) > 1000:  # sites long quiet: forget them
+            self._next_free = {s: t for s, t in self._next_free.items() if t > ended}
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until the next site is due (None: nothing pending)."""
+        return max(0.0, min(self._due.values()) - now) if self._due else None
+
+    def busy(self) -> bool:
+        return bool(self._due)
+
+
 def encode(event) -> str:
     """The event as JSON for Redis (it holds no personal data; a ticket's link stays between servers)."""
     kind = {TicketEvent: "ticket", SiteChanged: "site", AccessEnded: "access"}[type(event)]
@@ -218,15 +255,13 @@ class Dispatcher:
             self._ensure_running()  # an event came in as the loop was ending
 
     def _loop(self) -> None:
-        pending: dict[int, list] = {}
-        due: dict[int, float] = {}
-        next_free: dict[int, float] = {}  # site -> when a non-urgent update may go
+        schedule = Schedule()
         idle_since = time.monotonic()
         while True:
             now = time.monotonic()
-            timeout = max(0.0, min(due.values()) - now) if due else IDLE_EXIT
+            timeout = schedule.wait(now)
             try:
-                event = self._inbox.get(timeout=timeout)
+                event = self._inbox.get(timeout=IDLE_EXIT if timeout is None else timeout)
             except queue.Empty:
                 event = None
             if event is _STOP:
@@ -244,22 +279,16 @@ class Dispatcher:
             for ev in received:
                 if isinstance(ev, AccessEnded):
                     self._cut(ev)
-                    continue
-                pending.setdefault(ev.site_id, []).append(ev)
-                when = now if getattr(ev, "kind", None) in URGENT else max(now, next_free.get(ev.site_id, 0.0))
-                due[ev.site_id] = min(due.get(ev.site_id, when), when)
-            for site_id in [s for s, t in due.items() if t <= now]:
-                del due[site_id]
+                else:
+                    schedule.add(ev, now)
+            for site_id, events in schedule.ready(now):
                 started = time.monotonic()
-                self._flush(site_id, sorted(pending.pop(site_id), key=lambda e: e.version))
-                ended = time.monotonic()
-                next_free[site_id] = ended + max(WINDOW - (ended - started), SHARE * (ended - started))
-            if received or due:
+                self._flush(site_id, events)
+                schedule.flushed(site_id, started, time.monotonic())
+            if received or schedule.busy():
                 idle_since = now
             elif now - idle_since >= IDLE_EXIT:
                 return
-            if len(next_free) > 1000:  # sites long quiet: forget them
-                next_free = {s: t for s, t in next_free.items() if t > now}
 
     # --- out ------------------------------------------------------------------------------
 
