@@ -243,7 +243,7 @@ def main() -> None:
                       f"{percentile(result['deliveries'], 50) * 1000:6.1f} ms  p99 "
                       f"{percentile(result['deliveries'], 99) * 1000:6.1f} ms   missing {result['missing']:4}   "
                       f"RSS {result['rss'] / 1024:6.1f} MB   connect {result['connect_s']:5.1f} s   "
-                      f"server CPU per call (call, free and 3 page views) {result['cpu_per_call'] * 1000:5.0f} ms",
+                      f"server CPU per second (a call, a check-in, a desk freed, 2 page views) {result['cpu_per_call'] * 1000:5.0f} ms",
                       flush=True)
         finally:
             for server in extra:
