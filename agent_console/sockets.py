@@ -150,6 +150,9 @@ class AgentNamespace(LiveNamespace):
             extra = details(s, listed(state))
         shared = site_view(state, self.masks(), now=utcnow(), extra=extra)
         memo: dict = {}
+        # Consoles that get the very same update (same regions, same version) share one send: the
+        # payload is encoded once for all of them.
+        groups: dict[tuple, tuple[dict, list[str]]] = {}
         with current_app.test_request_context("/agent/"):
             for client in consoles:
                 console = for_agent(shared, agent_id=client.info["agent"], supervisor=client.info["supervisor"])
@@ -160,7 +163,12 @@ class AgentNamespace(LiveNamespace):
                     continue  # nothing to show: the console keeps its version, the next update follows it
                 message = _message(console, changed) | {"from": client.info["v"]}
                 client.info["v"], client.info["regions"] = console.version, regions
-                self.send_to(client.sid, "event", message)
+                # The memo hands out one string per content: identity is enough to compare regions.
+                key = (message["from"], message["desk"], message["paused"], tuple(message["in_hand"]),
+                       tuple((name, id(html)) for name, html in sorted(changed.items())))
+                groups.setdefault(key, (message, []))[1].append(client.sid)
+        for message, sids in groups.values():
+            self.send_to(sids if len(sids) > 1 else sids[0], "event", message)
         self.rows.forget_unused()
 
     def cut(self, event: AccessEnded) -> None:

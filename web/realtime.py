@@ -181,8 +181,11 @@ class LiveNamespace(Namespace):
 
     # --- sending ---------------------------------------------------------------------------
 
-    def send_to(self, sid_or_room: str, name: str, payload: dict) -> None:
-        """Send to clients of this process only (every process gets the events and serves its own)."""
+    def send_to(self, sid_or_room: str | list[str], name: str, payload: dict) -> None:
+        """Send to clients of this process only (every process gets the events and serves its own).
+
+        A list of sids or rooms gets the payload encoded once for all.
+        """
         self.socketio.emit(name, payload, namespace=self.namespace, to=sid_or_room, ignore_queue=True)
 
     def close(self, sid: str) -> None:

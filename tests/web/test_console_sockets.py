@@ -155,3 +155,18 @@ def test_logout_closes_the_agents_open_sockets(live):
     with pytest.raises(socketio.exceptions.ConnectionError):
         Agent(live, http)
     other.client.disconnect()
+
+
+def test_consoles_in_the_same_situation_get_one_update_each(live):
+    """Two consoles of one agent (two tabs) get the same update, sent once for both."""
+    http = signed_in(live, "agent.chaumont")
+    one, two = Agent(live, http), Agent(live, http)
+    for x in (one, two):
+        x.wait_for(lambda n, d: n == "snapshot")
+    ticket = issue(live, "chaumont", 5)
+    first = one.wait_for(lambda n, d: n == "event")
+    second = two.wait_for(lambda n, d: n == "event")
+    assert first == second and ticket.code in first["regions"]["queues"]
+    assert [n for n, _ in one.messages].count("event") == 1 and [n for n, _ in two.messages].count("event") == 1
+    for x in (one, two):
+        x.client.disconnect()
