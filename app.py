@@ -19,7 +19,7 @@ from accueil.db import Database, cooperative
 from accueil.errors import DomainError
 from accueil.events import AccessEnded, SiteChanged, TicketEvent
 from accueil.identity import Vault, load_data_key, read_or_create_secret
-from web import devices, i18n, proxy, realtime, security, vendor
+from web import devices, fairness, i18n, proxy, realtime, security, vendor
 from web.context import database, vault
 from web.dispatch import Dispatcher
 
@@ -95,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     realtime.init_app(app, socketio)
     for name in (*SURFACES, "api"):
         importlib.import_module(name).init_app(app, socketio)
+    fairness.init_app(app)
     proxy.init_app(app)  # outermost: every layer below (Socket.IO included) sees the client's address
 
     @app.get("/")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from accueil.i18n import N_
@@ -12,13 +14,19 @@ from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment, Site
 IN_PERSON = (AT_DESK, LSF_VIDEO)
 
 
+_OF_THE_DAY = sa_select(*Appointment.__table__.columns).where(
+    Appointment.site_id == bindparam("site"), Appointment.service_day == bindparam("day"),
+    Appointment.nir_hash == bindparam("nir_hash"),
+).order_by(Appointment.at, Appointment.id)
+
+
 def of_the_day(session: Session, site_id: int, day: date, nir_hash: str) -> list[Appointment]:
-    """Return the person's appointments at that site that day, in time order (one query for check-in)."""
-    return list(session.exec(
-        select(Appointment).where(
-            Appointment.site_id == site_id, Appointment.service_day == day, Appointment.nir_hash == nir_hash
-        ).order_by(Appointment.at, Appointment.id)
-    ).all())
+    """Return the person's appointments at that site that day, in time order (one query for check-in).
+
+    Most visitors have none: one short statement, and objects are built only for the rows found.
+    """
+    rows = session.connection().execute(_OF_THE_DAY, {"site": site_id, "day": day, "nir_hash": nir_hash})
+    return [Appointment.model_construct(**row._mapping) for row in rows]
 
 
 def arrival_match(appointments: list[Appointment], now: datetime) -> Appointment | None:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, bindparam, insert, text
+from sqlmodel import Session, select
 
 from accueil import identity
 from accueil import needs as need_rules
@@ -15,9 +17,10 @@ from accueil.appointments import arrival_match, of_the_day, only_callback, reser
 from accueil.clock import as_utc, local_hour, service_day
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.history import log_transition
+from accueil.ids import is_row_id
 from accueil.i18n import N_
-from accueil.lifecycle import ACTIVE, WAITING
-from accueil.models import APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
+from accueil.lifecycle import WAITING
+from accueil.models import ACTIVE_NIR, APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
 from accueil.numbering import next_number
 
 CHANNELS = ("self", "assisted")
@@ -44,14 +47,24 @@ class CallbackOnly(DomainError):
         super().__init__(time=as_utc(appointment.at).astimezone(ZoneInfo(tz)).strftime("%H:%M"))
 
 
-def route(session: Session, site_id: int, has_appointment: bool) -> Queue:
-    """Return the queue a visitor goes to: appointment desks, or the espace numérique."""
+# The statements of the hot path, built once: SQLAlchemy then only binds values and reuses
+# the compiled SQL (a check-in is a handful of short statements on one connection).
+_SITE = select(Site.timezone, Site.checkin_early_minutes, Site.checkin_late_minutes,
+               Site.assigned_wait_minutes).where(Site.id == bindparam("site"))
+_QUEUES = (select(Queue.id, Queue.letter, Queue.purpose)
+           .where(Queue.site_id == bindparam("site"), Queue.active == True)  # noqa: E712
+           .order_by(Queue.id))
+_ACTIVE = (select(Ticket.id)
+           .where(Ticket.site_id == bindparam("site"), Ticket.service_day == bindparam("day"),
+                  Ticket.nir_hash == bindparam("nir_hash"), text(ACTIVE_NIR))
+           .limit(1))
+_INSERT = insert(Ticket).returning(Ticket.id)
+
+
+def route(conn: Connection, site_id: int, has_appointment: bool) -> Row:
+    """Return the queue a visitor goes to (id, letter): appointment desks, or the espace numérique."""
     purpose = APPOINTMENT if has_appointment else WALK_IN
-    queue = session.exec(
-        select(Queue)
-        .where(Queue.site_id == site_id, Queue.purpose == purpose, Queue.active == True)  # noqa: E712
-        .order_by(Queue.id)
-    ).first()
+    queue = next((q for q in conn.execute(_QUEUES, {"site": site_id}) if q.purpose == purpose), None)
     if queue is None:
         raise DomainError(N_("Ce site n'a pas de file pour ce cas. Adressez-vous à l'accueil."))
     return queue
@@ -59,14 +72,8 @@ def route(session: Session, site_id: int, has_appointment: bool) -> Queue:
 
 def active_ticket(session: Session, site_id: int, day, nir_hash: str) -> Ticket | None:
     """Return the person's ticket still in progress at that site that day, if any."""
-    return session.exec(
-        select(Ticket).where(
-            Ticket.site_id == site_id,
-            Ticket.service_day == day,
-            Ticket.nir_hash == nir_hash,
-            col(Ticket.status).in_(ACTIVE),
-        )
-    ).first()
+    ticket_id = session.connection().execute(_ACTIVE, {"site": site_id, "day": day, "nir_hash": nir_hash}).scalar()
+    return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
 def check_in(
@@ -102,7 +109,8 @@ def check_in(
         raise InvalidInput(N_("La priorité va de 0 à 9."), field="priority")
     needs_mask = need_rules.mask(needs)
     language = need_rules.check_language(interpreter_language) if needs_mask & need_rules.NEEDS[need_rules.INTERPRETER] else None
-    site = session.get(Site, site_id) if isinstance(site_id, int) else None
+    conn = session.connection()
+    site = conn.execute(_SITE, {"site": site_id}).first() if is_row_id(site_id) else None
     if site is None:
         raise NotFound(N_("Ce site n'existe pas."))
     nir_clean = identity.validate_nir(nir) if nir is not None else None
@@ -111,23 +119,22 @@ def check_in(
     day = service_day(now, site.timezone)
     nir_hash = vault.hash_nir(nir_clean) if nir_clean else None
     if nir_hash:
-        existing = active_ticket(session, site.id, day, nir_hash)
+        existing = active_ticket(session, site_id, day, nir_hash)
         if existing is not None:
             return CheckIn(existing, False, session.get(Appointment, existing.appointment_id) if existing.appointment_id else None)
 
-    todays = of_the_day(session, site.id, day, nir_hash) if nir_hash else []
+    todays = of_the_day(session, site_id, day, nir_hash) if nir_hash else []
     appointment = arrival_match(todays, now)
     callback = only_callback(todays) if appointment is None else None
     if callback is not None and not confirm_callback:
         raise CallbackOnly(callback, site.timezone)
     # A confirmed call-back goes to the walk-in queue: it has no in-person appointment to keep.
-    queue = route(session, site.id, appointment is not None or (has_appointment and callback is None))
-    ticket = Ticket(
+    queue = route(conn, site_id, appointment is not None or (has_appointment and callback is None))
+    values = dict(
         public_id=secrets.token_urlsafe(24),
-        site_id=site.id,
+        site_id=site_id,
         service_day=day,
         letter=queue.letter,
-        number=0,
         queue_id=queue.id,
         status=WAITING,
         priority=priority,
@@ -152,15 +159,19 @@ def check_in(
     )
     try:
         # On PostgreSQL a concurrent twin (double tap) can pass the lookup above; the
-        # partial unique index refuses it and the person gets the twin's ticket.
-        with session.begin_nested():
-            ticket.number = next_number(session, site.id, queue.id, day)
-            session.add(ticket)
-            session.flush()
+        # partial unique index refuses it and the person gets the twin's ticket. SQLite has
+        # one writer at a time, whose transaction saw every commit before it: no twin passes.
+        with session.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+            values["number"] = next_number(session, site_id, queue.id, day)
+            values["id"] = conn.execute(_INSERT, values).scalar_one()
     except IntegrityError:
-        existing = active_ticket(session, site.id, day, nir_hash) if nir_hash else None
+        existing = active_ticket(session, site_id, day, nir_hash) if nir_hash else None
         if existing is None:
             raise
         return CheckIn(existing, False, appointment or callback)
+    # The ticket is written by one INSERT above; the object handed back is built from the
+    # same values (not loaded again, not tracked by the session: later changes go through
+    # the domain's functions, which read the row).
+    ticket = Ticket.model_construct(**values)
     log_transition(session, ticket, "issue", None, now)
     return CheckIn(ticket, True, appointment or callback)

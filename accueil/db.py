@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from accueil import models  # noqa: F401  (registers the tables)
@@ -27,7 +27,8 @@ def cooperative() -> bool:
     return monkey.is_module_patched("socket")
 
 
-def _sqlite_engine(url: str, echo: bool, coop: bool) -> Engine:
+def _sqlite_engine(url: str, echo: bool, coop: bool, begin: str = "DEFERRED") -> Engine:
+    """An engine whose transactions start with BEGIN *begin* (DEFERRED for reads, IMMEDIATE for writes)."""
     engine = create_engine(
         url,
         echo=echo,
@@ -44,41 +45,44 @@ def _sqlite_engine(url: str, echo: bool, coop: bool) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
-        # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's legacy mode would not).
+        # Let the dialect emit BEGIN itself (do_begin below; pysqlite's legacy mode would not).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         for pragma in ("journal_mode=WAL", f"busy_timeout={busy_ms}", "synchronous=NORMAL", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        # Writers take the lock up front: a deferred transaction that reads then writes
-        # fails at once with SQLITE_BUSY under WAL instead of waiting its turn.
-        statement = "BEGIN " + conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    # BEGIN is emitted by the dialect, not by a "begin" event listener: any connection
+    # event makes SQLAlchemy dispatch events around every statement, a cost on each one.
+    # Writers take the lock up front: a deferred transaction that reads then writes fails
+    # at once with SQLITE_BUSY under WAL instead of waiting its turn.
+    statement = f"BEGIN {begin}"
+
+    def do_begin(dbapi_conn):
         if not coop:
-            conn.exec_driver_sql(statement)
+            dbapi_conn.execute(statement)
             return
         deadline, pause = time.monotonic() + LOCK_WAIT, 0.001
         while True:
             try:
-                conn.exec_driver_sql(statement)
+                dbapi_conn.execute(statement)
                 return
-            except OperationalError as err:
+            except sqlite3.OperationalError as err:
                 if "locked" not in str(err) or time.monotonic() > deadline:
                     raise
             time.sleep(pause)  # gevent's sleep in a patched process: other greenlets run
             pause = min(pause * 2, 0.05)
 
+    engine.dialect.do_begin = do_begin
     return engine
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
-    """Create the engine for *url* with the settings each engine needs."""
+def make_engine(url: str, echo: bool = False, begin: str = "DEFERRED") -> Engine:
+    """Create the engine for *url* with the settings each engine needs (*begin*: SQLite's BEGIN mode)."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
-        return _sqlite_engine(url, echo, cooperative())
+        return _sqlite_engine(url, echo, cooperative(), begin)
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=40)
 
 
@@ -113,7 +117,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.bus = bus or EventBus()
-        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        # On SQLite, writers get an engine of their own whose transactions take the lock first.
+        self._write_engine = make_engine(url, echo=echo, begin="IMMEDIATE") if self.dialect == "sqlite" else self.engine
         # PostgreSQL serialises writers on the rows they touch: no process-wide turn there.
         self._turn = threading.RLock() if self.dialect == "sqlite" else None
 
@@ -137,3 +142,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._write_engine.dispose()

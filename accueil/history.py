@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlmodel import Session
 
 from accueil.clock import as_utc
@@ -12,15 +12,18 @@ from accueil.lifecycle import EVENT_KINDS
 from accueil.models import Site, Ticket, TicketTransition
 
 
-def bump_version(session: Session, site_id: int) -> int:
+_BUMP = update(Site).where(Site.id == bindparam("site")).values(version=Site.version + 1).returning(Site.version)
+_TRANSITION = insert(TicketTransition)
+
+
+def bump_version(session: Session, site_id: int, conn: Connection | None = None) -> int:
     """Increment and return the site's version (taken last, so its lock is held briefly)."""
-    stmt = update(Site).where(Site.id == site_id).values(version=Site.version + 1).returning(Site.version)
-    return session.execute(stmt).scalar_one()
+    session.flush()  # the changes this version stands for are written before it
+    return (conn or session.connection()).execute(_BUMP, {"site": site_id}).scalar_one()
 
 
 def site_changed(session: Session, site_id: int, now: datetime, kind: str = "configured") -> int:
     """Bump the site's version and queue the SiteChanged event published after commit (clients resync)."""
-    session.flush()
     version = bump_version(session, site_id)
     record(session, SiteChanged(site_id=site_id, version=version, at=as_utc(now), kind=kind))
     return version
@@ -49,23 +52,14 @@ def log_transition(
     """Write the history row of *action* on *ticket* and queue its event for after commit."""
     for name, value in _figures(ticket, action, now).items():
         setattr(ticket, name, value)
-    version = bump_version(session, ticket.site_id)
+    conn = session.connection()
+    version = bump_version(session, ticket.site_id, conn)
     kind = EVENT_KINDS[action]
-    session.add(
-        TicketTransition(
-            ticket_id=ticket.id,
-            site_id=ticket.site_id,
-            service_day=ticket.service_day,
-            kind=kind,
-            from_status=from_status,
-            to_status=ticket.status,
-            queue_id=ticket.queue_id,
-            desk_id=ticket.desk_id,
-            agent_id=agent_id,
-            at=now,
-            version=version,
-        )
-    )
+    conn.execute(_TRANSITION, {
+        "ticket_id": ticket.id, "site_id": ticket.site_id, "service_day": ticket.service_day, "kind": kind,
+        "from_status": from_status, "to_status": ticket.status, "queue_id": ticket.queue_id,
+        "desk_id": ticket.desk_id, "agent_id": agent_id, "at": now, "version": version,
+    })
     event = TicketEvent(
         kind=kind,
         site_id=ticket.site_id,

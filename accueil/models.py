@@ -122,6 +122,14 @@ class Counter(SQLModel, table=True):
     last: int = 0
 
 
+ACTIVE_NIR = "status IN ('waiting', 'called', 'serving') AND nir_hash IS NOT NULL"
+"""The tickets that hold their visitor's place (accueil.lifecycle.ACTIVE) and carry a NIR.
+
+Written as literal SQL, once: a query finds the partial index below only when its WHERE
+repeats this text (SQLite cannot see that bound parameters fall inside the index).
+"""
+
+
 class Ticket(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("site_id", "service_day", "letter", "number"),
@@ -132,8 +140,8 @@ class Ticket(SQLModel, table=True):
             "service_day",
             "nir_hash",
             unique=True,
-            sqlite_where=text("status IN ('waiting', 'called', 'serving') AND nir_hash IS NOT NULL"),
-            postgresql_where=text("status IN ('waiting', 'called', 'serving') AND nir_hash IS NOT NULL"),
+            sqlite_where=text(ACTIVE_NIR),
+            postgresql_where=text(ACTIVE_NIR),
         ),
         Index("ix_ticket_site_status", "site_id", "status"),
     )

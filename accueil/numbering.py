@@ -3,10 +3,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from accueil.models import Counter
+
+
+def _upsert(insert):
+    return (
+        insert(Counter)
+        .values(site_id=bindparam("site"), queue_id=bindparam("queue"), service_day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=["site_id", "queue_id", "service_day"], set_={"last": Counter.last + 1})
+        .returning(Counter.last)
+    )
+
+
+# Built once per dialect (both speak INSERT … ON CONFLICT DO UPDATE … RETURNING).
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
 def next_number(session: Session, site_id: int, queue_id: int, day: date) -> int:
@@ -15,15 +29,6 @@ def next_number(session: Session, site_id: int, queue_id: int, day: date) -> int
     One upsert with RETURNING: the counter row's lock serialises concurrent issuers on
     both engines, and a rollback gives the number back.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Counter)
-        .values(site_id=site_id, queue_id=queue_id, service_day=day, last=1)
-        .on_conflict_do_update(
-            index_elements=["site_id", "queue_id", "service_day"],
-            set_={"last": Counter.last + 1},
-        )
-        .returning(Counter.last)
-    )
-    return session.execute(stmt).scalar_one()
+    connection = session.connection()
+    return connection.execute(_UPSERT[connection.dialect.name],
+                              {"site": site_id, "queue": queue_id, "day": day}).scalar_one()

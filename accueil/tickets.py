@@ -21,6 +21,7 @@ from accueil.errors import (
     ZoneFull,
 )
 from accueil.history import log_transition
+from accueil.ids import is_row_id
 from accueil.i18n import N_
 from accueil import needs
 from accueil.lifecycle import CALLED, SERVING, STATUS_LABELS, WAITING, next_status, sources
@@ -45,7 +46,7 @@ _MAX_CLAIM_TRIES = 50
 
 
 def _check_id(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if not is_row_id(value):
         raise InvalidInput(N_("Identifiant invalide : %(what)s."), field=what, what=what)
     return value
 

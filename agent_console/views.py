@@ -292,11 +292,12 @@ def call_next():
                                              agent_id=current_user.id)
             ticket = tickets.call_next(s, site_id=current_user.site_id, desk_id=desk.id, agent_id=current_user.id,
                                        now=now)
-            code, name = ticket.code, desk.name
+            code, name, ticket_id = ticket.code, desk.name, ticket.id
             s.commit()
     except DomainError as err:
         return fail(err)
-    return done(gettext("Le ticket %(ticket)s est appelé. Bureau : %(desk)s.", ticket=code, desk=name), ticket=code)
+    return done(gettext("Le ticket %(ticket)s est appelé. Bureau : %(desk)s.", ticket=code, desk=name), ticket=code,
+                ticket_id=ticket_id)
 
 
 @bp.post("/tickets/<int:ticket_id>/<action>")

@@ -1,19 +1,30 @@
-"""Self check-in over HTTP on the production server command, against a bare Flask endpoint.
+"""Self check-in and call-next over HTTP on the production server command, against a bare Flask endpoint.
 
-Both are served by `gunicorn -c deploy/gunicorn.conf.py` (one process, gevent) on a fresh
-SQLite instance, one after the other in the same run, and loaded by the same generator:
-CLIENTS threads, each with its own phone session (a valid kiosk scan, a CSRF token), each
-POSTing check-ins with a new NIR as fast as answers come. Rate limiting is off
-(RATELIMIT_ENABLED=0): the limits would otherwise stop one address at once.
+All three are served by `gunicorn -c deploy/gunicorn.conf.py` (one process, gevent) on a fresh
+SQLite instance, one after the other in the same run, and loaded by wrk (Debian's `wrk`, a load
+generator in C, so the generator does not eat the core it measures):
 
-    .venv/bin/python bench/checkin_http.py [--clients 50] [--seconds 10]
+- **check-in**: `--connections` connections (20), `bench/wrk/checkin.lua`: every request POSTs the
+  kiosk form with a new valid NIR, on phone sessions that scanned the kiosk's QR code beforehand;
+- **call-next**: `--agents` agents (6), one connection each, `bench/wrk/call_next.lua`: call the next
+  visitor, mark them absent, again (each answer counts; the queue holds thousands of tickets);
+- **bare**: the same check-in script on `bare_app.py`, an endpoint that reads the form and redirects.
 
-Prints requests/s, p50 and p99 of both, and the ratio. Target: check-in >= 0.5x the bare
-endpoint's requests/s and p99 < 100 ms at 50 clients on a 2-core machine.
+Rate limiting is off (RATELIMIT_ENABLED=0): the limits would otherwise stop one address at once.
+After the check-in run, the database is read: every answered check-in is one ticket, no number twice.
+
+    .venv/bin/python bench/checkin_http.py [--connections 20] [--agents 6] [--seconds 15]
+
+Prints requests/s, p50 and p99 of each, and the ratios to the bare endpoint. Targets (issue 18):
+check-in >= 0.25x the bare endpoint's requests/s and p99 < 150 ms at 20 connections.
+
+`checkins()` and `load()` (Python threads, one phone session each) stay for bench/scaleout.py,
+which spreads phones over several processes.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -147,57 +158,157 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
 
 
+WRK = ROOT / "bench" / "wrk"
+
+
+def wrk(url: str, script: str, args: list[str], connections: int, threads: int, seconds: float) -> dict:
+    """Run wrk with *script* against *url*; return its JSON summary (see bench/wrk/*.lua)."""
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+                          "-s", str(WRK / script), url, "--", *args], capture_output=True, text=True, check=True)
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    seconds_run = summary["duration_us"] / 1e6
+    failed = sum(summary[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return {"rps": (summary["requests"] - failed) / seconds_run, "p50": summary["p50_us"] / 1000,
+            "p99": summary["p99_us"] / 1000, "failed": failed, "requests": summary["requests"]}
+
+
+def phone_sessions(url: str, secret: str, count: int, path: Path) -> Path:
+    """Scan the kiosk's QR code *count* times; write "cookie<TAB>csrf" lines for wrk."""
+    codes = PresenceCodes(secret)
+    lines = []
+    for _ in range(count):
+        http = requests.Session()
+        scan = http.get(f"{url}/k/chaumont/{codes.issue(1, now=utcnow())}", allow_redirects=False)
+        assert scan.status_code == 303, scan.status_code
+        page = http.get(f"{url}/k/chaumont", params={"rdv": "non"})
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        lines.append(f"session={http.cookies['session']}\t{token}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+BENCH_PASSWORD = "banc d'essai 2026"
+
+
+def seed_agents(instance: Path, agents: int, tickets: int) -> list[tuple[str, int]]:
+    """Add *agents* agents and desks serving queue R at Chaumont, and *tickets* waiting there (core, no HTTP)."""
+    from sqlmodel import select
+
+    from accueil.agents import add_agent
+    from accueil.checkin import check_in
+    from accueil.identity import Vault, load_data_key
+    from accueil.db import Database
+    from accueil.models import Desk, DeskQueue, Queue, Site
+
+    db = Database(f"sqlite:///{instance / 'accueil.db'}")
+    vault = Vault(load_data_key(str(instance)))
+    made = []
+    with db.write_session() as s:
+        site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
+        queue = s.exec(select(Queue).where(Queue.site_id == site.id, Queue.letter == "R")).one()
+        for a in range(agents):
+            desk = Desk(site_id=site.id, name=f"Banc {a + 1}")
+            s.add(desk)
+            s.flush()
+            s.add(DeskQueue(desk_id=desk.id, queue_id=queue.id))
+            add_agent(s, login=f"banc{a + 1}", site_id=site.id, password=BENCH_PASSWORD)
+            made.append((f"banc{a + 1}", desk.id))
+        s.commit()
+        for i in range(tickets):
+            check_in(s, vault, site_id=site.id, has_appointment=True, nir=nir(50_000_000 + i), now=utcnow())
+        s.commit()
+    db.dispose()
+    return made
+
+
+def agent_sessions(url: str, agents: list[tuple[str, int]], path: Path) -> Path:
+    """Log each agent in and take their desk; write "cookie<TAB>csrf" lines for wrk."""
+    lines = []
+    for login, desk_id in agents:
+        http = requests.Session()
+        page = http.get(f"{url}/agent/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        r = http.post(f"{url}/agent/login", data={"csrf_token": token, "login": login, "password": BENCH_PASSWORD},
+                      allow_redirects=False)
+        assert r.status_code == 303, r.status_code
+        page = http.get(f"{url}/agent/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        r = http.post(f"{url}/agent/desk", data={"csrf_token": token, "desk_id": desk_id},
+                      headers={"X-Requested-With": "fetch"})
+        assert r.status_code == 200, r.text
+        lines.append(f"session={http.cookies['session']}\t{token}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def ticket_numbers(instance: Path) -> tuple[int, int]:
+    """Return the walk-in tickets of the database and how many numbers among them are given twice."""
+    import sqlite3
+
+    con = sqlite3.connect(instance / "accueil.db")
+    try:
+        total = con.execute("SELECT COUNT(*) FROM ticket WHERE letter = 'N'").fetchone()[0]
+        twice = con.execute("SELECT COUNT(*) - COUNT(DISTINCT site_id || '/' || service_day || '/' || letter || number)"
+                            " FROM ticket WHERE letter = 'N'").fetchone()[0]
+    finally:
+        con.close()
+    return total, twice
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--rate", type=float, default=None,
-                    help="open loop: this many requests/s in all, on a schedule (latency, not throughput)")
+    ap.add_argument("--connections", type=int, default=20)
+    ap.add_argument("--agents", type=int, default=6)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads for the check-in and the bare endpoint")
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run scripts/system-packages.sh (Debian's wrk)")
     tmp = Path(tempfile.mkdtemp(prefix="accueil-bench-"))
     secret = secrets.token_urlsafe(32)
-    env = dict(os.environ) | {"ACCUEIL_INSTANCE": str(tmp), "RATELIMIT_ENABLED": "0", "SECRET_KEY": secret,
-                              "ACCUEIL_THREADS": str(max(200, args.clients + 20))}
+    env = dict(os.environ) | {"ACCUEIL_INSTANCE": str(tmp), "RATELIMIT_ENABLED": "0", "SECRET_KEY": secret}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    results = {}
     try:
         subprocess.run([str(BIN / "accueil"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run([str(BIN / "accueil"), "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        agents = seed_agents(tmp, args.agents, tickets=int(400 * args.seconds))
+        before, _ = ticket_numbers(tmp)
 
-        # --- check-in on the product ---------------------------------------------------
         proc, url = serve("app:create_app()", env)
         try:
-            checkin_rps, checkin_lat, checkin_fail = checkins([url], args.clients, args.seconds, secret, args.rate)
+            phones = phone_sessions(url, secret, args.connections, tmp / "phones.tsv")
+            results["check-in"] = wrk(url, "checkin.lua", ["/k/chaumont", str(phones)], args.connections,
+                                      args.threads, args.seconds)
+            desks = agent_sessions(url, agents, tmp / "agents.tsv")
+            results["call-next"] = wrk(url, "call_next.lua", [str(desks)], len(agents), len(agents), args.seconds)
         finally:
             stop(proc)
+        after, twice = ticket_numbers(tmp)
 
-        # --- the bare endpoint, served the same way ------------------------------------
         proc, url = serve("bench.bare_app:app", env)
         try:
-            def bare(http, state, c, k):
-                r = http.post(f"{url}/bare", allow_redirects=False,
-                              data={"csrf_token": "x" * 90, "rdv": "non", "once": f"{c}-{k}",
-                                    "nir": nir(c * 100000 + k), "phone": "06 12 34 56 78"})
-                return r.status_code == 303
-
-            bare_rps, bare_lat, bare_fail = load(args.clients, args.seconds, lambda c: None, bare, args.rate)
+            results["bare Flask"] = wrk(url, "checkin.lua", ["/bare", "-"], args.connections, args.threads,
+                                        args.seconds)
         finally:
             stop(proc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    mode = f"open loop, {args.rate:g} requests/s in all" if args.rate else "closed loop"
-    print(f"{args.clients} clients ({mode}), {args.seconds:g} s each, gunicorn -c deploy/gunicorn.conf.py, SQLite")
-    print(f"{'':18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
-    print(f"{'check-in':18}{checkin_rps:9.0f}{pct(checkin_lat, .5):9.1f}{pct(checkin_lat, .99):9.1f}{checkin_fail:8}")
-    print(f"{'bare Flask':18}{bare_rps:9.0f}{pct(bare_lat, .5):9.1f}{pct(bare_lat, .99):9.1f}{bare_fail:8}")
-    if args.rate:
-        print(f"p99 ratio check-in / bare: {pct(checkin_lat, .99) / pct(bare_lat, .99):.2f};  check-in p99 "
-              f"{pct(checkin_lat, .99):.1f} ms (target < 100 ms)")
-    else:
-        # Little's law: with N clients always waiting, mean latency = N / throughput, whatever the code.
-        print(f"ratio check-in / bare: {checkin_rps / bare_rps:.2f}  (target >= 0.5);  closed-loop latency is "
-              f"bounded below by clients / throughput: run --rate for the latency")
+    print(f"wrk, {args.seconds:g} s each, gunicorn -c deploy/gunicorn.conf.py (1 gevent process), SQLite")
+    print(f"{'':12}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'x bare':>8}")
+    bare = results["bare Flask"]["rps"]
+    for name, conns in (("check-in", args.connections), ("call-next", len(agents)), ("bare Flask", args.connections)):
+        r = results[name]
+        print(f"{name:12}{conns:6}{r['rps']:9.0f}{r['p50']:9.1f}{r['p99']:9.1f}{r['failed']:8}{r['rps'] / bare:8.3f}")
+    answered = results["check-in"]["requests"] - results["check-in"]["failed"]
+    # wrk stops counting at the deadline: requests still in flight then (one per connection at most) are
+    # served and stored but not counted.
+    print(f"check-in: {after - before} tickets stored for {answered} answered requests (+ up to {args.connections} "
+          f"in flight at the end), {twice} numbers given twice")
+    print(f"targets: check-in >= 0.25x bare ({results['check-in']['rps'] / bare:.3f}), "
+          f"p99 < 150 ms ({results['check-in']['p99']:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -143,13 +143,16 @@ class _Once:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._slots: dict[str, list] = {}
+        self._swept = time.monotonic()
 
     @contextmanager
     def slot(self, key: str):
         now = time.monotonic()
         with self._lock:
-            for k in [k for k, v in self._slots.items() if now - v[2] > self.TTL]:
-                del self._slots[k]
+            if now - self._swept > 60:  # a sweep walks every slot: once a minute, not per request
+                self._swept = now
+                for k in [k for k, v in self._slots.items() if now - v[2] > self.TTL]:
+                    del self._slots[k]
             entry = self._slots.setdefault(key, [threading.Lock(), None, now])
         with entry[0]:
             yield entry

@@ -11,7 +11,7 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from accueil.clock import utcnow
 from accueil.db import Database
@@ -59,6 +59,20 @@ class LiveServer:
         self.db.dispose()
 
 
+class _RequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, except that a connection ends with its WebSocket.
+
+    Werkzeug would go on reading the socket for the next HTTP request once the WebSocket
+    handler returns: frames still in flight from the client then read as a bad request,
+    and the client never sees its connection close.
+    """
+
+    def run_wsgi(self):
+        super().run_wsgi()
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.close_connection = True
+
+
 def demo_app(instance: Path, **config):
     """Create the app on *instance* with *config*, its database migrated and loaded with the demo data."""
     from app import create_app
@@ -80,7 +94,7 @@ def start_live_server(instance: Path, port: int = 0, **config) -> LiveServer:
     app = demo_app(instance, RATELIMIT_ENABLED=False, **config)
     db = app.extensions["accueil.db"]
     vault = app.extensions["accueil.vault"]
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_RequestHandler)
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", app, db, vault, instance, server)
     accept = server.get_request
 

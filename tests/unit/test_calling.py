@@ -1,15 +1,13 @@
 """Agents' operations: call order, desks and zones, transitions, bad input."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlmodel import select
 
 from accueil import tickets
 from accueil.checkin import check_in
-from accueil.errors import (AlreadyTaken, DeskBusy, DomainError, InvalidInput, InvalidTransition, NothingToCall,
+from accueil.errors import (AlreadyTaken, DeskBusy, InvalidInput, InvalidTransition, NothingToCall,
                             NotFound, ZoneFull)
 from accueil.lifecycle import TRANSITIONS
-from accueil.models import Appointment, Ticket
 from tests.conftest import issue, act, NOW, Office, make_nir, table_counts
 
 

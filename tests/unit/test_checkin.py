@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from accueil.checkin import CallbackOnly, check_in
 from accueil.errors import InvalidInput, InvalidNir, InvalidPhone, NotFound
-from accueil.models import Appointment, Ticket, TicketTransition
+from accueil.models import Appointment, TicketTransition
 from accueil import tickets
 from tests.conftest import NOW, make_nir, table_counts
 

@@ -1,5 +1,5 @@
 """The purge erases NIR, hash and phone at the end of the retention, and keeps the history."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 from sqlmodel import select

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import func, select

@@ -10,7 +10,7 @@ from accueil.agents import authenticate
 from accueil.models import Agent, Desk, OpeningPeriod, Queue, Site
 from tests.conftest import table_counts
 from tests.web.test_commands import accueil, instance  # noqa: F401 (fixture)
-from tests.web.test_console import Console, db, desk_id, site_id
+from tests.web.test_console import Console, db, site_id
 
 PAGE = "/agent/configuration"
 

@@ -7,7 +7,6 @@ import time
 import pytest
 from sqlmodel import select
 
-from accueil import tickets
 from accueil.agents import add_agent
 from accueil.checkin import check_in
 from accueil.clock import utcnow

@@ -1,7 +1,7 @@
 """Supervision and statistics pages: supervisors of their own site only; figures equal accueil.stats."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
@@ -10,7 +10,7 @@ from accueil import tickets
 from accueil import supervision as rules
 from accueil.checkin import check_in
 from accueil.clock import utcnow
-from accueil.models import Desk, Device, Site, SurveyAnswer
+from accueil.models import Desk, Device, SurveyAnswer
 from accueil.stats import compute, to_csv
 from tests.conftest import make_nir
 from tests.web.test_console import Console, db, site_id
