@@ -15,7 +15,7 @@ from accueil import identity
 from accueil import needs as need_rules
 from accueil.appointments import arrival_match, of_the_day, only_callback, reservation_end, window_flag
 from accueil.clock import as_utc, local_hour, service_day
-from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.errors import DomainError, InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.history import log_transition
 from accueil.ids import is_row_id
 from accueil.i18n import N_
@@ -24,6 +24,73 @@ from accueil.models import ACTIVE_NIR, APPOINTMENT, WALK_IN, Appointment, Queue,
 from accueil.numbering import next_number
 
 CHANNELS = ("self", "assisted")
+NIR_MAX = 40
+"""The longest NIR answer read (spaces and dots count); a longer one is refused as a wrong length."""
+PHONE_MAX = 30
+"""The longest phone answer read, likewise."""
+
+
+class InvalidAnswers(InvalidInput):
+    """Some answers of a check-in are wrong: ``errors`` maps each wrong field to its error.
+
+    It reads as the first of them where one message is enough.
+    """
+
+    def __init__(self, errors: dict[str, InvalidInput]) -> None:
+        self.errors = dict(errors)
+        first = next(iter(self.errors.values()))
+        super().__init__(first.message_id, field=first.field, **first.params)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A visitor's answers, read and checked once: the NIR compact, the phone in E.164."""
+
+    nir: str | None
+    phone: str | None
+    needs: int
+    interpreter_language: str | None
+    priority: int
+
+
+def _within(limit: int, check, refused):
+    """Wrap *check*: an answer that is not text, or longer than *limit*, is refused (never parsed whole)."""
+    def read(value):
+        if not isinstance(value, str):
+            raise refused()
+        if len(value) > limit:
+            check(value[:limit + 1])  # its own words when it has some (« vous en avez tapé 41 »)
+            raise refused()
+        return check(value)
+    return read
+
+
+def read_answers(*, nir: str | None, phone: str | None = None, priority: int = 0,
+                 needs: tuple[str, ...] | list[str] = (), interpreter_language: str | None = None) -> Answers:
+    """Check every answer of a check-in; raise InvalidAnswers naming each wrong field at once.
+
+    *nir* None: the visitor has no number. *phone* None or "": none given (it is optional).
+    """
+    errors: dict[str, InvalidInput] = {}
+
+    def read(field: str, check, value):
+        try:
+            return check(value)
+        except InvalidInput as err:
+            errors[field] = err
+            return None
+
+    nir_clean = read("nir", _within(NIR_MAX, identity.validate_nir, InvalidNir), nir) if nir is not None else None
+    phone_clean = read("phone", _within(PHONE_MAX, identity.normalize_phone, InvalidPhone), phone) if phone not in (None, "") else None
+    needs_mask = read("needs", need_rules.mask, needs) or 0
+    language = None
+    if needs_mask & need_rules.NEEDS[need_rules.INTERPRETER]:
+        language = read("interpreter_language", need_rules.check_language, interpreter_language)
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 9:
+        errors["priority"] = InvalidInput(N_("La priorité va de 0 à 9."), field="priority")
+    if errors:
+        raise InvalidAnswers(errors)
+    return Answers(nir_clean, phone_clean, needs_mask, language, priority)
 
 
 @dataclass(frozen=True)
@@ -93,6 +160,7 @@ def check_in(
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
 
+    The answers are checked first, all of them (InvalidAnswers names each wrong field).
     *nir* None means the visitor has no number or does not know it: they still get a
     ticket, flagged for an agent to identify them. An appointment found for the NIR
     today routes to the appointment desks even if the visitor answered "no".
@@ -105,16 +173,13 @@ def check_in(
     now = as_utc(now)
     if channel not in CHANNELS:
         raise InvalidInput(N_("Canal d'enregistrement inconnu."), field="channel")
-    if not isinstance(priority, int) or not 0 <= priority <= 9:
-        raise InvalidInput(N_("La priorité va de 0 à 9."), field="priority")
-    needs_mask = need_rules.mask(needs)
-    language = need_rules.check_language(interpreter_language) if needs_mask & need_rules.NEEDS[need_rules.INTERPRETER] else None
+    answers = read_answers(nir=nir, phone=phone, priority=priority, needs=needs,
+                           interpreter_language=interpreter_language)
+    nir_clean, phone_clean, needs_mask, language = answers.nir, answers.phone, answers.needs, answers.interpreter_language
     conn = session.connection()
     site = conn.execute(_SITE, {"site": site_id}).first() if is_row_id(site_id) else None
     if site is None:
         raise NotFound(N_("Ce site n'existe pas."))
-    nir_clean = identity.validate_nir(nir) if nir is not None else None
-    phone_clean = identity.normalize_phone(phone) if phone not in (None, "") else None
 
     day = service_day(now, site.timezone)
     nir_hash = vault.hash_nir(nir_clean) if nir_clean else None

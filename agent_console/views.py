@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from accueil import desks as desk_rules
 from accueil import needs, tickets
 from accueil.agents import authenticate
-from accueil.checkin import CallbackOnly, check_in
+from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import utcnow
 from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
 from accueil.devices import KINDS, create_enrolment, revoke
@@ -382,13 +382,13 @@ def register():
     callback = None  # the time of the person's phone call-back, when it is their only appointment today
     if request.method == "POST":
         form = {
-            "nir": request.form.get("nir", "")[:40],
-            "phone": request.form.get("phone", "")[:40],
+            "nir": request.form.get("nir", "")[:NIR_MAX + 1],
+            "phone": request.form.get("phone", "")[:PHONE_MAX + 1],
             "appointment": request.form.get("appointment", ""),
             "no_nir": request.form.get("no_nir") == "1",
             "priority": request.form.get("priority") == "1",
             "needs": request.form.getlist("needs")[:5],
-            "interpreter_language": request.form.get("interpreter_language", "")[:8],
+            "interpreter_language": request.form.get("interpreter_language", "")[:20],
             "confirm_callback": request.form.get("confirm_callback") == "1",
         }
         if form["appointment"] not in ("yes", "no"):
@@ -412,8 +412,9 @@ def register():
             except CallbackOnly as err:
                 # Nothing created: the agent tells the person, who may still want a ticket.
                 callback = error_text(err)
-            except InvalidInput as err:
-                errors[err.field if err.field in ("nir", "phone", "needs") else "form"] = error_text(err)
+            except InvalidAnswers as err:  # every wrong answer at once, checked by the domain
+                for field, e in err.errors.items():
+                    errors[field if field in ("nir", "phone", "needs") else "form"] = error_text(e)
             except DomainError as err:
                 errors["form"] = error_text(err)
             else:

@@ -7,7 +7,7 @@ the worker must patch the standard library before the app is imported.
 """
 import os
 
-from web.logs import gunicorn_logconfig
+from web.logs import gunicorn_logconfig, gunicorn_logger_class
 
 port = os.environ.get("PORT", "8001")
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{port}"
@@ -23,3 +23,4 @@ accesslog = None  # would record ticket links (secrets)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 logconfig_dict = gunicorn_logconfig(loglevel)
+logger_class = gunicorn_logger_class()

@@ -9,7 +9,7 @@ in the process), never --preload (the worker must patch the standard library fir
 """
 import os
 
-from web.logs import gunicorn_logconfig
+from web.logs import gunicorn_logconfig, gunicorn_logger_class
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gevent"
@@ -26,6 +26,7 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 logconfig_dict = gunicorn_logconfig(loglevel)
+logger_class = gunicorn_logger_class()
 
 
 def post_worker_init(worker):

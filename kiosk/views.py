@@ -32,7 +32,7 @@ from sqlmodel import select
 from accueil import identity, presence, supervision, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
-from accueil.checkin import CallbackOnly, check_in
+from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.configuration import closed_now
 from accueil.errors import DomainError, InvalidInput, NotFound
@@ -54,8 +54,6 @@ ANSWERED_KEY = "survey_answered"
 CALLBACK_KEY = "callback"
 CALLBACK_SECONDS = 15 * 60  # as long as the presence window: the visitor decides on the spot
 OTHER_LANGUAGE = "autre"    # an interpreter in a language not on the list
-NIR_MAX = 40      # longer input is refused by the form and reported as a wrong length
-PHONE_MAX = 30
 
 # Rate limits (Flask-Limiter, per app storage: memory, or Redis with REDIS_URL).
 # Per address: generous, because a whole waiting room shares the office Wi-Fi's address.
@@ -237,7 +235,8 @@ FIELDS = ("nir", "phone", "needs", "interpreter_language", "priority")
 
 
 def _read_needs(form) -> tuple[dict, dict]:
-    """Read the « J'ai besoin d'aide » group: what to pass to check_in, and errors per field.
+    """Read the « J'ai besoin d'aide » group: what to pass to check_in (which checks it), and errors of
+    the form's own shape.
 
     An interpreter is asked for by choosing a language (or « une autre langue »): one
     choice on a small screen, and no interpreter without a language by mistake.
@@ -247,15 +246,6 @@ def _read_needs(form) -> tuple[dict, dict]:
     priority = form.get("priority")
     shown = {"needs": chosen, "interpreter_language": language, "priority": priority == "1"}
     errors: dict[str, str] = {}
-    try:
-        need_rules.mask(chosen)
-    except InvalidInput as err:
-        errors["needs"] = error_text(err)
-    try:
-        if language != OTHER_LANGUAGE:
-            need_rules.check_language(language)
-    except InvalidInput as err:
-        errors["interpreter_language"] = error_text(err)
     if priority not in (None, "1"):
         errors["priority"] = error_text(InvalidInput(N_("Besoin inconnu."), field="priority"))
     wanted = chosen + ([need_rules.INTERPRETER] if language and need_rules.INTERPRETER not in chosen else [])
@@ -298,23 +288,9 @@ def checkin_post(site: str):
     if rdv not in ("oui", "non"):
         return _form(place, None, status=422)
     nonce = (request.form.get("once") or "")[:64] or secrets.token_urlsafe(16)
-    without_number = "sans_numero" in request.form
-    nir = None if without_number else request.form.get("nir", "")
-    phone = request.form.get("phone", "").strip()
-    errors = {}
-    if nir is not None and len(nir) > NIR_MAX:
-        nir = nir[:NIR_MAX + 1]  # still too long: reported as a length error
-    if len(phone) > PHONE_MAX:
-        phone = phone[:PHONE_MAX + 1]
-    for field, check, value in (("nir", identity.validate_nir, nir), ("phone", identity.normalize_phone, phone)):
-        if value is None or (field == "phone" and not value):
-            continue  # no number chosen; the phone is optional
-        try:
-            check(value)
-        except InvalidInput as err:
-            errors[field] = error_text(err)
-    needs, need_errors = _read_needs(request.form)
-    errors.update(need_errors)
+    nir = None if "sans_numero" in request.form else request.form.get("nir", "")[:NIR_MAX + 1]
+    phone = request.form.get("phone", "")[:PHONE_MAX + 1].strip()
+    needs, errors = _read_needs(request.form)
     values = {"nir": nir or "", "phone": phone} | needs["shown"]
     if errors:
         return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
@@ -331,9 +307,11 @@ def checkin_post(site: str):
                 # Nothing stored: the visitor first reads that the CAF will call them.
                 session[CALLBACK_KEY] = _seal(place, answers, err.params["time"])
                 return redirect(url_for("kiosk.callback", site=place.slug), code=303)
-            except InvalidInput as err:  # the domain had the last word on a field
-                field = err.field if err.field in FIELDS else "nir"
-                return _form(place, rdv, values=values, errors={field: error_text(err)}, status=422, nonce=nonce)
+            except InvalidAnswers as err:  # every wrong answer, checked once by the domain
+                errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
+                return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
+            except InvalidInput as err:
+                return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
             except DomainError as err:
                 return error_page(409, error_text(err))
             slot[1] = public_id

@@ -62,3 +62,17 @@ def gunicorn_logconfig(level: str) -> dict:
         "root": {"level": level.upper(), "handlers": ["stderr"]},
         "loggers": {"gunicorn.error": {"level": level.upper(), "handlers": ["stderr"], "propagate": False}},
     }
+
+
+def gunicorn_logger_class():
+    """Return gunicorn's logger class, minus the access line: with ``accesslog`` unset it builds
+    nothing (gunicorn builds each request's line whenever a logging config is given, then drops it).
+    Access lines would also record ticket links, which are secrets."""
+    from gunicorn.glogging import Logger
+
+    class GunicornLogger(Logger):
+        def access(self, resp, req, environ, request_time):
+            if self.cfg.accesslog:
+                super().access(resp, req, environ, request_time)
+
+    return GunicornLogger

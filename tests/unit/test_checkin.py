@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from accueil.checkin import CallbackOnly, check_in
+from accueil.checkin import NIR_MAX, CallbackOnly, InvalidAnswers, check_in, read_answers
 from accueil.errors import InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.models import Appointment, TicketTransition
 from accueil import tickets
@@ -155,12 +155,16 @@ def test_bad_input_raises_a_precise_error_and_writes_nothing(database, vault, of
     args = dict(site_id=office.site_id, has_appointment=False, nir=make_nir(1), phone="0612345678", now=NOW)
     args.update(kw)
     with database.write_session() as s:
-        with pytest.raises(error) as caught:
+        with pytest.raises(InvalidInput if error is InvalidInput else (error, InvalidAnswers)) as caught:
             check_in(s, vault, **args)
         s.commit()  # even committing what the failed call left behind must change nothing
     assert table_counts(database) == before
-    assert caught.value.message
-    assert make_nir(1) not in caught.value.message
+    precise = caught.value
+    if isinstance(precise, InvalidAnswers):  # the answers' errors come together: here only one
+        (precise,) = precise.errors.values()
+    assert isinstance(precise, error)
+    assert precise.message
+    assert make_nir(1) not in precise.message
 
 
 def test_history_records_the_issue(database, vault, office):
@@ -168,3 +172,25 @@ def test_history_records_the_issue(database, vault, office):
     with database.session() as s:
         rows = s.exec(select(TicketTransition).where(TicketTransition.ticket_id == ticket.id)).all()
     assert [(r.kind, r.from_status, r.to_status) for r in rows] == [("issued", None, "waiting")]
+
+
+def test_every_wrong_answer_is_named_at_once_and_nothing_is_stored(database, vault, office):
+    before = table_counts(database)
+    with pytest.raises(InvalidAnswers) as caught:
+        checkin(database, vault, office, nir="1 85 05 75 056 001", phone="06 12", needs=["nope"], priority=12)
+    assert set(caught.value.errors) == {"nir", "phone", "needs", "priority"}
+    assert isinstance(caught.value.errors["nir"], InvalidNir) and isinstance(caught.value.errors["phone"], InvalidPhone)
+    assert caught.value.field == "nir"  # read as its first error where one message is enough
+    assert table_counts(database) == before
+
+
+def test_answers_are_read_once_with_one_limit_per_field():
+    good = make_nir(7)
+    answers = read_answers(nir=f" {good[:5]} {good[5:]} ", phone="06 12 34 56 78", needs=["interpreter"],
+                           interpreter_language="ar")
+    assert (answers.nir, answers.phone, answers.interpreter_language) == (good, "+33612345678", "ar")
+    with pytest.raises(InvalidAnswers) as caught:
+        read_answers(nir=good + " " * NIR_MAX, phone="0" * 1000)  # too long: refused, not cut to fit
+    assert set(caught.value.errors) == {"nir", "phone"}
+    with pytest.raises(InvalidAnswers):
+        read_answers(nir=12345, phone=None)  # not text
