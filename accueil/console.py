@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -231,6 +232,11 @@ def view(session: Session, vault: Vault, *, site_id: int, agent_id: int, now: da
     return for_agent(shared, agent_id=agent_id, supervisor=agent is not None and agent.role == SUPERVISOR)
 
 
+_FORGET_KEYS = delete(ConsoleAction).where(ConsoleAction.agent_id == bindparam("agent"),
+                                           ConsoleAction.at < bindparam("before"))
+_KEEP_KEY = insert(ConsoleAction)
+
+
 def claim_action(session: Session, *, key: str | None, agent_id: int, now: datetime) -> bool:
     """Record the action key; False if it was already done (a double press or a resend).
 
@@ -242,12 +248,13 @@ def claim_action(session: Session, *, key: str | None, agent_id: int, now: datet
     if not _KEY_RE.match(key):
         raise InvalidInput(N_("La demande n'est pas valide."), field="key")
     now = as_utc(now)
-    session.execute(delete(ConsoleAction).where(ConsoleAction.agent_id == agent_id,
-                                                ConsoleAction.at < now - KEEP_KEYS))
+    conn = session.connection()
+    conn.execute(_FORGET_KEYS, {"agent": agent_id, "before": now - KEEP_KEYS})
     try:
-        with session.begin_nested():
-            session.add(ConsoleAction(key=key, agent_id=agent_id, at=now))
-            session.flush()
+        # A refused INSERT ends a PostgreSQL transaction unless inside a savepoint; SQLite
+        # only undoes the statement.
+        with session.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+            conn.execute(_KEEP_KEY, {"key": key, "agent_id": agent_id, "at": now})
     except IntegrityError:
         return False
     return True

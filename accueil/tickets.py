@@ -5,9 +5,10 @@ two agents can never both win the same ticket, whatever the engine.
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import and_, bindparam, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
@@ -115,35 +116,57 @@ def _served_queues(session: Session, desk: Desk) -> list[Queue]:
     )
 
 
+_CLAIM = (update(Ticket)
+          .where(Ticket.id == bindparam("ticket"), Ticket.status == WAITING)
+          .values(status=CALLED, desk_id=bindparam("desk"), agent_id=bindparam("agent"), called_at=bindparam("now")))
+
+
 def _claim(session: Session, ticket_id: int, desk: Desk, agent_id: int | None, now: datetime) -> bool:
-    result = session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == WAITING)
-        .values(status=CALLED, desk_id=desk.id, agent_id=agent_id, called_at=now)
-    )
+    session.flush()
+    result = session.connection().execute(_CLAIM, {"ticket": ticket_id, "desk": desk.id, "agent": agent_id, "now": now})
     return result.rowcount == 1
 
 
 def _after_claim(session: Session, ticket_id: int, agent_id: int | None, now: datetime) -> Ticket:
-    ticket = session.get(Ticket, ticket_id)
-    session.refresh(ticket)
+    ticket = session.get(Ticket, ticket_id, populate_existing=True)  # the row as the claim left it
     log_transition(session, ticket, "call", WAITING, now, agent_id)
     return ticket
 
 
-def _reserved_for(desk_id: int, agent_id: int | None):
-    """Tickets whose appointment is assigned to this desk or this agent."""
-    clauses = [Ticket.reserved_desk_id == desk_id]
-    if agent_id is not None:
-        clauses.append(Ticket.reserved_agent_id == agent_id)
+def _reserved_for(with_agent: bool):
+    """Tickets whose appointment is assigned to this desk or (*with_agent*) this agent."""
+    clauses = [Ticket.reserved_desk_id == bindparam("desk")]
+    if with_agent:
+        clauses.append(Ticket.reserved_agent_id == bindparam("agent"))
     return or_(*clauses)
 
 
-def _unreserved(now: datetime):
+def _unreserved():
     """Tickets any desk may call: not assigned, or their assigned desk or agent has had its time."""
     return or_(
         and_(col(Ticket.reserved_desk_id).is_(None), col(Ticket.reserved_agent_id).is_(None)),
-        col(Ticket.reserved_until) <= now,
+        col(Ticket.reserved_until) <= bindparam("now"),
+    )
+
+
+@functools.cache
+def _next_candidate(rule: str, with_agent: bool):
+    """The statement that picks the next ticket for a desk, built once per priority rule."""
+    mine = _reserved_for(with_agent)
+    return (
+        select(Ticket.id)
+        .where(
+            Ticket.site_id == bindparam("site"),
+            Ticket.service_day == bindparam("day"),
+            Ticket.status == WAITING,
+            col(Ticket.queue_id).in_(bindparam("queues", expanding=True)),
+            or_(mine, _unreserved()),
+            # A need goes only to a desk with every matching capability.
+            col(Ticket.needs).op("&")(bindparam("lacking")) == 0,
+        )
+        .order_by(case((mine, 0), else_=1), *call_order(rule))
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
 
 
@@ -163,23 +186,12 @@ def call_next(
     site = session.get(Site, site_id)
     queues = _callable_queues(session, desk, _served_queues(session, desk))
     day = service_day(now, site.timezone)
-    mine = _reserved_for(desk.id, agent_id)
+    statement = _next_candidate(site.priority_rule, agent_id is not None)
+    params = {"site": site_id, "day": day, "queues": [q.id for q in queues], "desk": desk.id, "agent": agent_id,
+              "now": now, "lacking": needs.ALL & ~desk.capabilities}
+    conn = session.connection()
     for _ in range(_MAX_CLAIM_TRIES):
-        candidate = session.exec(
-            select(Ticket.id)
-            .where(
-                Ticket.site_id == site_id,
-                Ticket.service_day == day,
-                Ticket.status == WAITING,
-                col(Ticket.queue_id).in_([q.id for q in queues]),
-                or_(mine, _unreserved(now)),
-                # A need goes only to a desk with every matching capability.
-                col(Ticket.needs).op("&")(needs.ALL & ~desk.capabilities) == 0,
-            )
-            .order_by(case((mine, 0), else_=1), *call_order(site.priority_rule))
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
+        candidate = conn.execute(statement, params).scalar()
         if candidate is None:
             raise NothingToCall()
         if _claim(session, candidate, desk, agent_id, now):

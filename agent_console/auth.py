@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from flask import Flask, current_app, jsonify, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user, logout_user
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 
+from accueil.ids import is_row_id
 from accueil.models import SUPERVISOR, Agent, Site
 from web.context import database
 
@@ -45,17 +48,24 @@ def _stamp(password_hash: str) -> str:
     return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+# Read on every console request: one statement, built once.
+_USER = (sa_select(Agent.id, Agent.login, Agent.role, Agent.active, Agent.password_hash, Site.id.label("site_id"),
+                   Site.slug, Site.name)
+         .join(Site, Site.id == Agent.site_id).where(Agent.id == bindparam("agent")))
+
+
 def load(agent_id: int, stamp: str | None = None) -> ConsoleUser | None:
     """The agent as a signed-in user; None if gone, disabled, or (*stamp* given) their password changed since."""
+    if not is_row_id(agent_id):
+        return None
     with database().session() as s:
-        agent = s.get(Agent, agent_id)
-        if agent is None or not agent.active:
-            return None
-        current = _stamp(agent.password_hash)
-        if stamp is not None and not hmac.compare_digest(stamp, current):
-            return None
-        site = s.get(Site, agent.site_id)
-        return ConsoleUser(agent.id, agent.login, agent.role, site.id, site.slug, site.name, current)
+        row = s.connection().execute(_USER, {"agent": agent_id}).first()
+    if row is None or not row.active:
+        return None
+    current = _stamp(row.password_hash)
+    if stamp is not None and not hmac.compare_digest(stamp, current):
+        return None
+    return ConsoleUser(row.id, row.login, row.role, row.site_id, row.slug, row.name, current)
 
 
 @login_manager.user_loader
