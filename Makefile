@@ -39,15 +39,18 @@ run: setup
 	@$(BIN)/accueil urls
 	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'
 
-# Every test, then the app-level tests again on a real PostgreSQL (the domain tests and those marked
-# both_engines already ran on both engines in the first pass).
+# Every test, then the app-level tests again on a real PostgreSQL where the engine can change what
+# happens (HTTP and live updates). The domain tests and those marked both_engines (races in the
+# browser among them) already ran on both engines in the first pass; the other browser tests only
+# drive the same HTTP and socket paths through a page.
 test: setup-test
 	$(BIN)/python -m pytest
-	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -m "not both_engines" tests/web tests/sockets tests/browser
+	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -m "not both_engines" tests/web tests/sockets
 
-bench: setup
+bench: system-packages setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/core_throughput.py
+	$(BIN)/python bench/checkin_http.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/live_capacity.py

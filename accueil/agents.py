@@ -13,6 +13,9 @@ from accueil.i18n import N_
 from accueil.models import AGENT, SUPERVISOR, Agent, Site
 
 MIN_PASSWORD = 10
+PASSWORD_METHOD = "scrypt"
+"""How passwords are hashed (Werkzeug's scrypt and its cost). The test suite lowers the cost
+for the accounts it makes by the hundred (tests/conftest.py); the product never does."""
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 
 
@@ -59,7 +62,7 @@ def authenticate(session: Session, login: str, password: str) -> Agent | None:
 
 def hash_password(password: str) -> str:
     """The stored form of *password* (scrypt), computed off the event loop."""
-    return off_loop(generate_password_hash, password, "scrypt")
+    return off_loop(generate_password_hash, password, PASSWORD_METHOD)
 
 
 @functools.cache

@@ -70,10 +70,10 @@ class PostgresServer:
                              autocommit=True) as conn:
             conn.execute(sql)
 
-    def create_database(self) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """Create a database (empty, or a copy of *template*) and return its SQLAlchemy URL."""
         name = f"t_{uuid.uuid4().hex[:12]}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

@@ -1,6 +1,9 @@
 """The agent console in headless Chromium: racing calls, live lists, accessibility, keyboard, tablet layout."""
 from __future__ import annotations
 
+import time
+
+import pytest
 from sqlmodel import select
 
 from accueil.checkin import check_in
@@ -68,6 +71,7 @@ def waiting_room(browser, live):
     return screen
 
 
+@pytest.mark.both_engines  # a race: each engine settles it its own way
 def test_two_agents_racing_call_next_never_get_the_same_ticket_and_both_see_it_live(live, browser):
     a, b = tablet(browser), tablet(browser)
     screen = waiting_room(browser, live)
@@ -100,6 +104,7 @@ def test_two_agents_racing_call_next_never_get_the_same_ticket_and_both_see_it_l
         p.context.close()
 
 
+@pytest.mark.both_engines  # a race: each engine settles it its own way
 def test_the_loser_of_a_race_for_the_last_ticket_is_told_and_gets_none(live, browser):
     a, b = tablet(browser), tablet(browser)
     sign_in(a, live, "agent.chaumont")
@@ -233,19 +238,28 @@ def test_reveal_shows_the_number_in_full_on_request(live, browser):
 
 
 def test_the_console_warns_before_the_idle_logout_and_the_agent_can_stay(browser, tmp_path):
-    """RGAA 13.1: a warning shows before the idle limit; « Rester connecté » keeps the session."""
-    server = start_live_server(tmp_path / "idle", AGENT_IDLE_MINUTES=0.2)  # 12 s; warned 3 s before
+    """RGAA 13.1: a warning shows before the idle limit; « Rester connecté » keeps the session.
+
+    The page's timers run on Playwright's clock (fast-forwarded to the warning); the server's
+    limit is real: the session must outlive it because the agent chose to stay.
+    """
+    server = start_live_server(tmp_path / "idle", AGENT_IDLE_MINUTES=0.1)  # 6 s; warned 1 s before
     page = tablet(browser)
+    page.clock.install()
     try:
         sign_in(page, server, "agent.chaumont")
+        signed_in_at = time.monotonic()  # the server's idle clock started a little before
         warning = page.locator("#idle-warning")
         assert warning.is_hidden()
-        warning.wait_for(state="visible", timeout=15000)
+        page.clock.fast_forward(5000)
+        warning.wait_for(state="visible", timeout=5000)
         assert page.evaluate("document.activeElement.id") == "idle-stay"
         assert axe_violations(page) == []
+        time.sleep(max(0.0, signed_in_at + 3 - time.monotonic()))  # the agent answers 3 s after signing in
         page.keyboard.press("Enter")
         warning.wait_for(state="hidden", timeout=5000)
-        page.wait_for_timeout(6000)  # past the first limit (12 s after sign-in): still signed in
+        # Past the first limit (6 s after sign-in), within the new one (6 s after « Rester connecté »).
+        time.sleep(max(0.0, signed_in_at + 7 - time.monotonic()))
         assert page.url.rstrip("/").endswith("/agent")
         answer = page.evaluate("fetch('/agent/', {credentials: 'same-origin', redirect: 'manual'})"
                                ".then(r => r.status)")

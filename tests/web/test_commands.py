@@ -13,16 +13,28 @@ from pathlib import Path
 import pytest
 import requests
 import socketio
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
 def accueil(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the `accueil` command in this process (Click's runner): what it prints, and its exit code."""
+    from app import cli
+
+    result = CliRunner().invoke(cli, list(args), input=stdin, env={"ACCUEIL_INSTANCE": str(instance),
+                                                                   "DATABASE_URL": None})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["accueil", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def accueil_process(instance: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the installed `accueil` console script, as an administrator would."""
     env = {**os.environ, "ACCUEIL_INSTANCE": str(instance)}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([str(BIN / "accueil"), *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run([str(BIN / "accueil"), *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 @pytest.fixture
@@ -34,7 +46,7 @@ def instance(tmp_path):
 
 
 def test_demo_is_idempotent_and_prints_the_logins(instance):
-    first = accueil(instance, "demo")
+    first = accueil_process(instance, "demo")  # the console script itself, once
     assert first.returncode == 0, first.stderr
     assert "agent.chaumont" in first.stdout and "superviseur.saint-dizier" in first.stdout
     again = accueil(instance, "demo")
