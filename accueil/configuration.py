@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from accueil import needs
+from accueil import agent_sessions, needs
 from accueil.agents import MIN_PASSWORD, add_agent, hash_password
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
@@ -423,6 +423,7 @@ def set_agent_active(session: Session, *, site_id: int, agent_id: int, active: b
         raise InvalidInput(N_("Vous ne pouvez pas désactiver votre propre compte."), field="active")
     if not active:
         release_all(session, agent_id=agent.id, now=now)
+        agent_sessions.end_all(session, agent_id=agent.id, now=now)  # enabling it again revives none
         record(session, AccessEnded("agent", agent.id))  # its open consoles close, on every process
     agent.active = bool(active)
     session.add(agent)
@@ -438,8 +439,8 @@ def reset_password(session: Session, *, site_id: int, agent_id: int, password: s
                            min=MIN_PASSWORD)
     agent.password_hash = hash_password(password)
     session.add(agent)
-    session.flush()
-    record(session, AccessEnded("agent", agent.id))  # sessions opened with the old password end now
+    agent_sessions.end_all(session, agent_id=agent.id, now=now)  # sessions opened with the old password end
+    record(session, AccessEnded("agent", agent.id))  # and their open consoles close, on every process
     return agent
 
 

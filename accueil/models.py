@@ -256,6 +256,18 @@ class SurveyAnswer(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=1000)
 
 
+class AgentSession(SQLModel, table=True):
+    """An agent's sign-in, known to the server: it ends at logout, when the account is disabled or its
+    password changes, and after the idle limit; a copy of an ended session's cookie opens nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    """SHA-256 of the secret the agent's cookie carries (the database alone cannot open a session)."""
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    started_at: datetime = _instant(nullable=False)
+    ended_at: datetime | None = _instant()
+
+
 class ConsoleAction(SQLModel, table=True):
     """An agent's console action already done: a repeated key (double press, resend) does nothing."""
 

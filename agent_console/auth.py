@@ -1,20 +1,19 @@
 """Agents' sessions: Flask-Login, the signed-in agent's site and role, expiry after inactivity."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app, jsonify, redirect, request, session, url_for
 from flask_babel import gettext
-from flask_login import LoginManager, UserMixin, current_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 
-from accueil.ids import is_row_id
-from accueil.models import SUPERVISOR, Agent, Site
+from accueil import agent_sessions
+from accueil.clock import utcnow
+from accueil.models import SUPERVISOR, Agent, AgentSession, Site
 from web.context import database
 
 login_manager = LoginManager()
@@ -31,47 +30,62 @@ class ConsoleUser(UserMixin):
     site_slug: str
     site_name: str
 
-    stamp: str = ""
-    """A keyed digest of the agent's password hash: a new password ends every session opened before."""
+    secret: str = ""
+    """The session's secret (accueil.agent_sessions): what Flask-Login keeps in the signed cookie."""
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.stamp}"
+        return self.secret
 
     @property
     def supervisor(self) -> bool:
         return self.role == SUPERVISOR
 
 
-def _stamp(password_hash: str) -> str:
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode() if isinstance(key, str) else key
-    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+# Read on every console request: the session, its agent and the agent's site, in one statement.
+_USER = (sa_select(Agent.id, Agent.login, Agent.role, Site.id.label("site_id"), Site.slug, Site.name)
+         .select_from(AgentSession)
+         .join(Agent, Agent.id == AgentSession.agent_id)
+         .join(Site, Site.id == Agent.site_id)
+         .where(AgentSession.key_hash == bindparam("key"), AgentSession.ended_at.is_(None),
+                Agent.active.is_(True)))
 
 
-# Read on every console request: one statement, built once.
-_USER = (sa_select(Agent.id, Agent.login, Agent.role, Agent.active, Agent.password_hash, Site.id.label("site_id"),
-                   Site.slug, Site.name)
-         .join(Site, Site.id == Agent.site_id).where(Agent.id == bindparam("agent")))
-
-
-def load(agent_id: int, stamp: str | None = None) -> ConsoleUser | None:
-    """The agent as a signed-in user; None if gone, disabled, or (*stamp* given) their password changed since."""
-    if not is_row_id(agent_id):
+def load(secret: str) -> ConsoleUser | None:
+    """The signed-in agent of a session; None if the session ended or the account is disabled."""
+    if not isinstance(secret, str) or not 20 <= len(secret) <= 64:
         return None
     with database().session() as s:
-        row = s.connection().execute(_USER, {"agent": agent_id}).first()
-    if row is None or not row.active:
+        row = s.connection().execute(_USER, {"key": agent_sessions.key_hash(secret)}).first()
+    if row is None:
         return None
-    current = _stamp(row.password_hash)
-    if stamp is not None and not hmac.compare_digest(stamp, current):
-        return None
-    return ConsoleUser(row.id, row.login, row.role, row.site_id, row.slug, row.name, current)
+    return ConsoleUser(row.id, row.login, row.role, row.site_id, row.slug, row.name, secret)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> ConsoleUser | None:
-    agent_id, _, stamp = user_id.partition(":")
-    return load(int(agent_id), stamp) if agent_id.isdigit() and stamp else None
+    return load(user_id)
+
+
+def sign_in(agent_id: int) -> ConsoleUser:
+    """Open a server-side session for the agent and sign this browser into it (a new cookie)."""
+    with database().write_session() as s:
+        secret = agent_sessions.open_session(s, agent_id=agent_id, now=utcnow())
+        s.commit()
+    user = load(secret)
+    session.clear()  # a new session at login: nothing carried over from before
+    login_user(user)
+    touch()
+    return user
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, then forget it here."""
+    if current_user.is_authenticated:
+        with database().write_session() as s:
+            agent_sessions.end_session(s, secret=current_user.secret, now=utcnow())
+            s.commit()
+    logout_user()
+    session.clear()
 
 
 def wants_json() -> bool:
@@ -110,8 +124,7 @@ def check_idle():
     if not current_user.is_authenticated:
         return None
     if expired(session):
-        logout_user()
-        session.pop(SEEN, None)
+        sign_out()
         session["agent_expired"] = True
         return login_manager.unauthorized()
     touch()

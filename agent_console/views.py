@@ -12,7 +12,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, flash, get_flashed_messages, jsonify, redirect, render_template,
                    request, session, url_for)
 from flask_babel import format_time, gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from accueil import desks as desk_rules
 from accueil import needs, tickets
@@ -50,7 +50,7 @@ ACTION_LIMIT = "120 per minute"
 
 
 def agent_key() -> str:
-    return f"agent:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or "?"
+    return f"agent:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "?"
 
 
 def _login_key() -> str:
@@ -144,10 +144,7 @@ def login():
         with database().session() as s:
             agent = authenticate(s, request.form.get("login", "")[:60], request.form.get("password", "")[:200])
         if agent is not None:
-            user = auth.load(agent.id)
-            session.clear()  # a new session at login: nothing carried over from before
-            login_user(user)
-            auth.touch()
+            auth.sign_in(agent.id)
             return redirect(url_for("agent.console"), code=303)
         error = gettext("Identifiant ou mot de passe incorrect.")
     return render_template("agent_console/login.html", error=error, expired=expired_before,
@@ -162,8 +159,7 @@ def logout():
         desk_rules.release_all(s, agent_id=agent_id, now=utcnow())
         s.commit()
     sockets.end_sessions(agent_id)
-    logout_user()
-    session.clear()
+    auth.sign_out()
     flash(gettext("Vous êtes déconnecté."), "ok")
     return redirect(url_for("agent.login"), code=303)
 

@@ -1,10 +1,11 @@
 """Security for every page: headers (strict CSP, no inline script), CSRF, rate limits, error pages."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 csrf = CSRFProtect()
@@ -19,11 +20,28 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    # Ticket links are secrets: never leak them to another site.
-    "Referrer-Policy": "no-referrer",
+    # Ticket links are secrets: never leak them to another site. Same-origin requests keep it: over
+    # HTTPS the CSRF check wants the form's own page as referrer (Flask-WTF's WTF_CSRF_SSL_STRICT).
+    "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+HSTS = "max-age=31536000"
+"""Sent over HTTPS only: browsers then refuse plain HTTP to this host for a year."""
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, marked Secure whenever the request came over HTTPS.
+
+    Behind the documented nginx the app learns the scheme from X-Forwarded-Proto, read only
+    with ACCUEIL_TRUSTED_PROXIES (web/proxy.py); on a plain-HTTP test set-up the cookie must
+    stay usable, so Secure follows the request (SESSION_COOKIE_SECURE forces it always).
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
 
 
 def error_page(status: int, message: str):
@@ -32,6 +50,7 @@ def error_page(status: int, message: str):
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.session_interface = SessionCookies()
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
 
@@ -39,6 +58,8 @@ def init_app(app: Flask) -> None:
     def _headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.path.startswith(("/k/", "/ticket/", "/agent/", "/appareil/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -20,7 +20,7 @@ def test_security_headers_on_every_page(client):
         csp = r.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert r.headers["X-Frame-Options"] == "DENY"
-        assert r.headers["Referrer-Policy"] == "no-referrer"
+        assert r.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_errors_are_plain_pages_in_the_visitors_language(client):
