@@ -81,7 +81,14 @@ def make_engine(url: str, echo: bool = False, begin: str = "DEFERRED") -> Engine
     """Create the engine for *url* with the settings each engine needs (*begin*: SQLite's BEGIN mode)."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
+            path = os.path.abspath(url[len("sqlite:///"):])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            # The file holds encrypted personal data and the hashes of agents' passwords: only the
+            # server's user may read it (SQLite gives its -wal and -shm files the same mode).
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
         return _sqlite_engine(url, echo, cooperative(), begin)
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=40)
 

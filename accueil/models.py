@@ -182,6 +182,8 @@ class Ticket(SQLModel, table=True):
     nir_hash: str | None = Field(default=None, max_length=64)
     phone_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     purged_at: datetime | None = _instant()
+    surveyed: bool = False
+    """The visitor has answered the survey (once a ticket; the answer itself names no ticket)."""
     # Figures kept with the anonymous ticket (statistics read these, not the personal data):
     arrival_hour: int | None = None
     """Local hour of arrival at the site (0-23)."""

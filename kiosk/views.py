@@ -39,6 +39,7 @@ from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.lifecycle import ACTIVE
 from accueil.models import Site, Ticket
+from accueil.survey import AlreadyAnswered
 from accueil.survey import answer as answer_survey
 from web.context import database, vault
 from web.devices import current_device
@@ -435,7 +436,7 @@ def ticket(public_id: str):
         t, site, status = _ticket_or_404(public_id)
     except NotFound as err:
         return error_page(404, error_text(err))
-    return _render_ticket(t, site, status, answered=public_id in session.get(ANSWERED_KEY, []),
+    return _render_ticket(t, site, status, answered=t.surveyed or public_id in session.get(ANSWERED_KEY, []),
                           thanks=request.args.get("merci") == "1")
 
 
@@ -448,13 +449,15 @@ def survey(public_id: str):
     except NotFound as err:
         return error_page(404, error_text(err))
     answered = list(session.get(ANSWERED_KEY, []))
-    if public_id in answered:
+    if public_id in answered or t.surveyed:
         return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
     rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
     try:
         with database().write_session() as s:
             answer_survey(s, s.get(Ticket, t.id), rating=rating, comment=comment)
             s.commit()
+    except AlreadyAnswered:  # another phone (or a copy of the link) answered first
+        return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
     except InvalidInput as err:
         return _render_ticket(t, site, status, answered=False, errors={err.field or "rating": error_text(err)},
                               values={"rating": rating, "comment": comment[:1200]}, code=422)

@@ -147,3 +147,54 @@ def test_agents_racing_for_one_chosen_ticket_one_wins(database, engines, vault, 
 
     run_threads(6, agent)
     assert sorted(outcomes) == ["lost"] * 5 + ["won"]
+
+
+def test_simultaneous_survey_answers_for_one_ticket_store_one(database, vault, office):
+    from accueil.models import SurveyAnswer
+    from accueil.survey import AlreadyAnswered, answer
+
+    with database.write_session() as s:
+        t = check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(77), now=NOW).ticket
+        s.commit()
+    for action in ("call_ticket", "start", "finish"):
+        with database.write_session() as s:
+            kw = {"desk_id": office.zone_desk} if action == "call_ticket" else {}
+            getattr(tickets, action)(s, site_id=office.site_id, ticket_id=t.id, now=NOW, **kw)
+            s.commit()
+    barrier, outcomes = threading.Barrier(8), []
+
+    def one():
+        barrier.wait()
+        try:
+            with database.write_session() as s:
+                answer(s, s.get(Ticket, t.id), rating=5, comment=None)
+                s.commit()
+            outcomes.append("stored")
+        except AlreadyAnswered:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) == ["refused"] * 7 + ["stored"]
+    with database.session() as s:
+        assert s.exec(select(func.count()).select_from(SurveyAnswer)).one() == 1
+
+
+def test_the_sqlite_files_are_for_the_server_user_only(tmp_path):
+    from sqlalchemy import text as sql
+
+    db = Database(f"sqlite:///{tmp_path / 'private' / 'a.db'}")
+    try:
+        with db.write_session() as s:
+            s.execute(sql("CREATE TABLE t (x INTEGER)"))
+            s.execute(sql("INSERT INTO t VALUES (1)"))
+            s.commit()
+        made = sorted(p.name for p in (tmp_path / "private").iterdir())
+        assert "a.db" in made and "a.db-wal" in made
+        for name in made:
+            assert (tmp_path / "private" / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        db.dispose()

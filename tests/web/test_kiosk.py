@@ -495,3 +495,16 @@ def test_a_huge_body_is_refused_before_the_number_limit_reads_it(limited_app):
     assert r.status_code == 413 and "trop longues" in text_of(r)
     with limited_app.extensions["accueil.db"].session() as s:
         assert s.exec(select(Ticket)).all() == []
+
+
+def test_one_survey_answer_per_ticket_whatever_the_browser(app, client):
+    public_id = checked_in(app, client, make_nir(10))
+    move(app, public_id, "call", "start", "finish")
+    phones = [app.test_client() for _ in range(3)]  # the link open on three phones at once
+    tokens = [csrf_from(p.get(f"/ticket/{public_id}").get_data(as_text=True)) for p in phones]
+    answers = [p.post(f"/ticket/{public_id}/avis", data={"csrf_token": token, "rating": "2"})
+               for p, token in zip(phones, tokens)]
+    assert [r.status_code for r in answers] == [303, 303, 303]
+    assert 'name="rating"' not in text_of(app.test_client().get(f"/ticket/{public_id}"))  # no form offered again
+    with app.extensions["accueil.db"].session() as s:
+        assert len(s.exec(select(SurveyAnswer)).all()) == 1
