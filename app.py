@@ -46,6 +46,7 @@ def _settings(instance: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-form
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         "TRUSTED_PROXIES": int(env.get("ACCUEIL_TRUSTED_PROXIES") or 0),
+        "OFFICE_NETWORKS": env.get("ACCUEIL_OFFICE_NETWORKS") or "",
         "SOCKETS_PER_ADDRESS": int(env.get("ACCUEIL_SOCKETS_PER_ADDRESS") or 0) or None,
         "LIVE_JOIN_WITHIN": float(env.get("ACCUEIL_JOIN_WITHIN") or 0) or None,
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,6 +20,14 @@ for the accounts it makes by the hundred (tests/conftest.py); the product never 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 
 
+def normalize_login(raw: object) -> str:
+    """The one form of a login, for sign-in, accounts and limits alike: spaces around dropped,
+    compatibility characters folded (full-width letters, ligatures), case folded."""
+    if not isinstance(raw, str):
+        return ""
+    return unicodedata.normalize("NFKC", raw).strip().casefold()[:60]
+
+
 def site_by_slug(session: Session, slug: str) -> Site:
     """Return the site named *slug*, or NotFound."""
     site = session.exec(select(Site).where(Site.slug == slug)).first()
@@ -29,7 +38,7 @@ def site_by_slug(session: Session, slug: str) -> Site:
 
 def add_agent(session: Session, *, login: str, site_id: int, password: str, supervisor: bool = False) -> Agent:
     """Create an agent account; the password is stored as a scrypt hash."""
-    login = (login or "").strip().lower()
+    login = normalize_login(login)
     if not LOGIN_RE.match(login):
         raise InvalidInput(
             N_("L'identifiant : 2 à 60 caractères, lettres minuscules, chiffres, point, tiret."), field="login"
@@ -52,7 +61,7 @@ def add_agent(session: Session, *, login: str, site_id: int, password: str, supe
 
 def authenticate(session: Session, login: str, password: str) -> Agent | None:
     """Return the active agent whose login and password match, else None."""
-    agent = session.exec(select(Agent).where(Agent.login == (login or "").strip().lower())).first()
+    agent = session.exec(select(Agent).where(Agent.login == normalize_login(login))).first()
     if agent is None or not agent.active:
         # Spend the same time as a real check so a login's existence does not leak.
         off_loop(check_password_hash, _dummy_hash(), password or "")

@@ -1,6 +1,7 @@
 """Agents' sessions: Flask-Login, the signed-in agent's site and role, expiry after inactivity."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
 from dataclasses import dataclass
@@ -131,7 +132,30 @@ def check_idle():
     return None
 
 
+def office_networks(value: str) -> tuple:
+    """Parse ACCUEIL_OFFICE_NETWORKS ("192.0.2.0/24, 2001:db8::/48"); a wrong entry stops the start."""
+    networks = []
+    for part in (value or "").replace(";", ",").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise RuntimeError(f"ACCUEIL_OFFICE_NETWORKS: {part.strip()!r} is not a network (e.g. 192.0.2.0/24)")
+    return tuple(networks)
+
+
+def from_office() -> bool:
+    """True if the request comes from one of the office's own networks (its address as web/proxy.py reads it)."""
+    networks = current_app.extensions.get("accueil.office_networks", ())
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["accueil.office_networks"] = office_networks(app.config.get("OFFICE_NETWORKS", ""))
     app.config.setdefault("AGENT_IDLE_MINUTES",
                           int(os.environ.get("ACCUEIL_AGENT_IDLE_MINUTES") or DEFAULT_IDLE_MINUTES))
     login_manager.init_app(app)

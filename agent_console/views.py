@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from accueil import desks as desk_rules
 from accueil import needs, tickets
-from accueil.agents import authenticate
+from accueil.agents import authenticate, normalize_login
 from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import utcnow
 from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
@@ -54,7 +54,19 @@ def agent_key() -> str:
 
 
 def _login_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()[:60]
+    return "login:" + normalize_login(request.form.get("login"))
+
+
+def _pair_key() -> str:
+    return f"login:{request.remote_addr}:{normalize_login(request.form.get('login'))}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _from_office() -> bool:
+    return auth.from_office()
 
 
 @bp.before_request
@@ -132,9 +144,14 @@ def require_supervisor():
 # --- login -----------------------------------------------------------------------------------
 
 
+# Sign-in limits (README « Agents' sign-in »): they count failed attempts only, so that a stranger's
+# guesses slow the stranger, never an agent. Per address and login: 5 a minute, 20 an hour. Per login,
+# from outside the office's networks (ACCUEIL_OFFICE_NETWORKS): 30 an hour, against guessing from many
+# addresses; never from the office. Per address outside the office: 20 tries a minute in all.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("5 per minute", key_func=_login_key, methods=["POST"])
+@limiter.limit("20 per minute", methods=["POST"], exempt_when=_from_office)
+@limiter.limit("5 per minute;20 per hour", key_func=_pair_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit("30 per hour", key_func=_login_key, methods=["POST"], deduct_when=_failed, exempt_when=_from_office)
 def login():
     expired_before = session.pop("agent_expired", False)
     if current_user.is_authenticated and request.method == "GET":
@@ -142,7 +159,7 @@ def login():
     error = None
     if request.method == "POST":
         with database().session() as s:
-            agent = authenticate(s, request.form.get("login", "")[:60], request.form.get("password", "")[:200])
+            agent = authenticate(s, request.form.get("login", "")[:200], request.form.get("password", "")[:200])
         if agent is not None:
             auth.sign_in(agent.id)
             return redirect(url_for("agent.console"), code=303)

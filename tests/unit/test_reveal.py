@@ -7,14 +7,15 @@ from sqlmodel import select
 from accueil.checkin import check_in
 from accueil.errors import NotFound
 from accueil.identity import format_nir
-from accueil.models import AGENT, Agent, NirReveal
-from accueil.reveal import reveal_nir
+from accueil import desks, tickets
+from accueil.models import AGENT, SUPERVISOR, Agent, NirReveal
+from accueil.reveal import NotInHand, reveal_nir
 from tests.conftest import NOW, Office, make_nir, table_counts
 
 
-def agent(db, site_id, login, active=True):
+def agent(db, site_id, login, active=True, role=SUPERVISOR):
     with db.write_session() as s:
-        a = Agent(site_id=site_id, login=login, password_hash="x", role=AGENT, active=active)
+        a = Agent(site_id=site_id, login=login, password_hash="x", role=role, active=active)
         s.add(a)
         s.commit()
         return a.id
@@ -76,3 +77,27 @@ def test_a_ticket_without_number_has_nothing_to_reveal(database, vault, office):
         reveal_nir(s, vault, site_id=office.site_id, ticket_id=tid, agent_id=anne, now=NOW)
     with database.session() as s:
         assert s.exec(select(NirReveal)).all() == []
+
+
+def test_an_agent_sees_the_number_of_the_visitor_in_hand_only(database, vault, office):
+    paul = agent(database, office.site_id, "paul", role=AGENT)
+    waiting, called = ticket(database, vault, office.site_id, make_nir(11)), ticket(database, vault, office.site_id,
+                                                                                        make_nir(12))
+    with database.write_session() as s:
+        desks.take(s, site_id=office.site_id, desk_id=office.zone_desk, agent_id=paul, now=NOW)
+        tickets.call_ticket(s, site_id=office.site_id, ticket_id=called, desk_id=office.zone_desk, agent_id=paul,
+                            now=NOW)
+        s.commit()
+    before = table_counts(database)
+    with database.write_session() as s, pytest.raises(NotInHand) as err:
+        reveal_nir(s, vault, site_id=office.site_id, ticket_id=waiting, agent_id=paul, now=NOW)
+    assert make_nir(11) not in err.value.message
+    assert table_counts(database) == before  # refused: not even a record of asking
+    with database.write_session() as s:
+        assert reveal_nir(s, vault, site_id=office.site_id, ticket_id=called, agent_id=paul,
+                          now=NOW) == format_nir(make_nir(12))
+        s.commit()
+    with database.write_session() as s:  # the supervisor may see any ticket of the site
+        sup = agent(database, office.site_id, "sophie")
+        assert reveal_nir(s, vault, site_id=office.site_id, ticket_id=waiting, agent_id=sup,
+                          now=NOW) == format_nir(make_nir(11))

@@ -33,7 +33,7 @@ def reveals(client, console: Console, ticket_id: int) -> int:
 
 
 def test_a_copy_taken_before_logout_opens_nothing_after_it(app):
-    agent = Console(app, "agent.chaumont")
+    agent = Console(app, "superviseur.chaumont")  # who may see any number of the site
     ticket_id = issue(app, i=41)
     thief = copy_of(agent)
     assert opens_the_console(thief) and reveals(thief, agent, ticket_id) == 200  # the copy works, until…
@@ -41,7 +41,7 @@ def test_a_copy_taken_before_logout_opens_nothing_after_it(app):
     assert not opens_the_console(thief)
     assert reveals(thief, agent, ticket_id) == 401
     assert thief.get("/agent/snapshot", headers=JSON).get_json()["login"].endswith("/agent/login")
-    other = Console(app, "agent.chaumont")  # the agent signs in again: a new session, the copy stays dead
+    other = Console(app, "superviseur.chaumont")  # the agent signs in again: a new session, the copy stays dead
     assert opens_the_console(other.client) and not opens_the_console(thief)
 
 

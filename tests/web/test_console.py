@@ -104,19 +104,48 @@ def test_login_needs_the_csrf_token(client):
     assert client.get("/agent/").status_code == 303
 
 
-def test_login_attempts_are_rate_limited(tmp_path):
+def attempt(app, address: str, login: str, password: str) -> int:
+    """One sign-in from *address* in a fresh browser: the answer's status."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    token = csrf_from(client.get("/agent/login").get_data(as_text=True))
+    return client.post("/agent/login", data={"csrf_token": token, "login": login, "password": password}).status_code
+
+
+def test_sign_in_limits_slow_a_guesser_and_never_lock_the_agent_out(tmp_path):
     from tests.live import demo_app
 
-    app = demo_app(tmp_path / "rl", RATELIMIT_ENABLED=True, TESTING=True)
-    c = Console(app, None)
-    codes = [c.client.post("/agent/login", data={"csrf_token": c.token, "login": "agent.chaumont",
-                                                  "password": f"wrong-{i}"}).status_code for i in range(7)]
+    app = demo_app(tmp_path / "rl", RATELIMIT_ENABLED=True, TESTING=True, OFFICE_NETWORKS="10.1.0.0/16")
+    right, stranger = demo_password("chaumont", "superviseur"), "198.51.100.7"
+    codes = [attempt(app, stranger, "superviseur.chaumont", f"wrong-{i}") for i in range(7)]
     assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
-    # Even the right password waits: the limit is on the login, whoever tries it.
-    r = c.client.post("/agent/login", data={"csrf_token": c.token, "login": "agent.chaumont",
-                                            "password": demo_password("chaumont", "agent")})
-    assert r.status_code == 429
+    assert attempt(app, stranger, "superviseur.chaumont", right) == 429  # the guesser's own address waits
+    # Written differently, it is the same login for the limits: padded, in capitals, in full-width letters.
+    assert attempt(app, stranger, "  SUPERVISEUR.Chaumont ", "wrong") == 429
+    assert attempt(app, stranger, "ｓｕｐｅｒｖｉｓｅｕｒ.chaumont", "wrong") == 429
+    # The supervisor at the office and at home signs in at once: the stranger's failures are the stranger's.
+    assert attempt(app, "10.1.2.3", "superviseur.chaumont", right) == 303
+    assert attempt(app, "203.0.113.9", "superviseur.chaumont", right) == 303
     db(app).dispose()
+
+
+def test_guessing_one_login_from_many_addresses_stops_outside_the_office_only(tmp_path):
+    from tests.live import demo_app
+
+    app = demo_app(tmp_path / "rl", RATELIMIT_ENABLED=True, TESTING=True, OFFICE_NETWORKS="10.1.0.0/16")
+    right = demo_password("chaumont", "agent")
+    assert [attempt(app, f"198.51.100.{i}", "agent.chaumont", "wrong") for i in range(30)] == [401] * 30
+    assert attempt(app, "203.0.113.9", "agent.chaumont", right) == 429  # from outside: the login rests
+    assert attempt(app, "10.1.9.9", "agent.chaumont", right) == 303  # from the office: never blocked
+    assert attempt(app, "203.0.113.9", "agent.saint-dizier", demo_password("saint-dizier", "agent")) == 303
+    db(app).dispose()
+
+
+def test_a_login_written_differently_signs_in_as_itself(app):
+    right = demo_password("chaumont", "agent")
+    for written in ("  agent.chaumont ", "AGENT.Chaumont", "ａｇｅｎｔ.ｃｈａｕｍｏｎｔ"):
+        assert attempt(app, "127.0.0.1", written, right) == 303, written
+    assert attempt(app, "127.0.0.1", "аgent.chaumont", right) == 401  # a Cyrillic « а »: another login
 
 
 def test_session_expires_after_inactivity_and_slides_with_activity(app):
@@ -437,6 +466,10 @@ def test_without_javascript_an_error_comes_back_as_a_message_on_the_console(app)
 def test_reveal_shows_the_number_to_an_agent_of_the_site_and_records_it(app):
     tid = issue(app, i=3)
     c = Console(app, "agent.chaumont")
+    r = c.post(f"/agent/tickets/{tid}/reveal")  # waiting: not the person in front of this agent
+    assert r.status_code == 409 and make_nir(3) not in r.get_data(as_text=True)
+    assert c.post("/agent/desk", desk_id=desk_id(app, "chaumont", "Bureau 1")).status_code == 200
+    assert c.post(f"/agent/tickets/{tid}/call", key=key()).status_code == 200
     r = c.post(f"/agent/tickets/{tid}/reveal")
     assert r.status_code == 200 and r.json["nir"].replace(" ", "") == make_nir(3)
     assert r.headers["Cache-Control"] == "no-store"
@@ -519,3 +552,10 @@ def test_assisted_registration_records_needs_and_the_console_flags_them(app):
                                                "needs": ["teleport"], "key": key()})
     assert r.status_code == 400 and "Besoin inconnu." in r.get_data(as_text=True)
     assert table_counts(db(app)) == before
+
+
+def test_a_wrong_office_network_stops_the_start(tmp_path):
+    from app import create_app
+
+    with pytest.raises(RuntimeError, match="ACCUEIL_OFFICE_NETWORKS"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "x"), "OFFICE_NETWORKS": "10.1.0.0/16, le bureau"})
