@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import Connection, Row, bindparam, insert, text
+from sqlalchemy import Connection, Row, bindparam, insert, text, update
 from sqlmodel import Session, select
 
 from accueil import identity
@@ -16,7 +16,7 @@ from accueil import needs as need_rules
 from accueil.appointments import arrival_match, of_the_day, only_callback, reservation_end, window_flag
 from accueil.clock import as_utc, local_hour, service_day
 from accueil.errors import DomainError, InvalidInput, InvalidNir, InvalidPhone, NotFound
-from accueil.history import log_transition
+from accueil.history import log_transition, site_changed
 from accueil.ids import is_row_id
 from accueil.i18n import N_
 from accueil.lifecycle import WAITING
@@ -143,6 +143,48 @@ def active_ticket(session: Session, site_id: int, day, nir_hash: str) -> Ticket 
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
+class AlreadyCheckedIn(InvalidInput):
+    """This NIR holds a ticket today, and nothing shows that the person asking holds it.
+
+    The message tells nothing about the ticket or its owner; ``ticket_id`` is for
+    ``record_attempt``, never for the person asking.
+    """
+
+    code = "already_checked_in"
+    message_id = N_("Ce numéro a déjà un ticket aujourd'hui. Pour le retrouver, adressez-vous à l'accueil.")
+
+    def __init__(self, ticket_id: int) -> None:
+        self.ticket_id = ticket_id
+        super().__init__(field="nir")
+
+
+def _again(session: Session, vault: identity.Vault, existing: Ticket, *, phone: str | None, channel: str,
+           held: str | None) -> CheckIn:
+    """Give a person's ticket of the day back, to them only.
+
+    The rule: the ticket comes back to the phone that took it (*held*, the link it keeps), to the
+    same NIR typed with the same phone number (a lost page, a new phone), and to an agent
+    registering the person; anyone else learns nothing of it, not even its appointment, and the
+    attempt is shown to the agents (``record_attempt``).
+    """
+    same_phone = phone is not None and existing.phone_enc is not None and vault.decrypt(existing.phone_enc) == phone
+    if channel == "assisted" or same_phone or (held is not None and held == existing.public_id):
+        appointment = session.get(Appointment, existing.appointment_id) if existing.appointment_id else None
+        return CheckIn(existing, False, appointment)
+    raise AlreadyCheckedIn(existing.id)
+
+
+_ATTEMPT = (update(Ticket).where(Ticket.id == bindparam("ticket"))
+            .values(checkin_attempts=Ticket.checkin_attempts + 1).returning(Ticket.site_id))
+
+
+def record_attempt(session: Session, *, ticket_id: int, now: datetime) -> None:
+    """Count a refused check-in with the ticket's NIR (AlreadyCheckedIn): its row in the consoles says so."""
+    site_id = session.connection().execute(_ATTEMPT, {"ticket": ticket_id}).scalar()
+    if site_id is not None:
+        site_changed(session, site_id, now, kind="attempt")
+
+
 def check_in(
     session: Session,
     vault: identity.Vault,
@@ -156,11 +198,14 @@ def check_in(
     needs: tuple[str, ...] | list[str] = (),
     interpreter_language: str | None = None,
     confirm_callback: bool = False,
+    held: str | None = None,
     now: datetime,
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
 
     The answers are checked first, all of them (InvalidAnswers names each wrong field).
+    A NIR that already holds a ticket today gets it back only as ``_again`` says (*held*:
+    the ticket link this phone keeps, if any); anyone else gets AlreadyCheckedIn.
     *nir* None means the visitor has no number or does not know it: they still get a
     ticket, flagged for an agent to identify them. An appointment found for the NIR
     today routes to the appointment desks even if the visitor answered "no".
@@ -186,7 +231,7 @@ def check_in(
     if nir_hash:
         existing = active_ticket(session, site_id, day, nir_hash)
         if existing is not None:
-            return CheckIn(existing, False, session.get(Appointment, existing.appointment_id) if existing.appointment_id else None)
+            return _again(session, vault, existing, phone=phone_clean, channel=channel, held=held)
 
     todays = of_the_day(session, site_id, day, nir_hash) if nir_hash else []
     appointment = arrival_match(todays, now)
@@ -233,7 +278,7 @@ def check_in(
         existing = active_ticket(session, site_id, day, nir_hash) if nir_hash else None
         if existing is None:
             raise
-        return CheckIn(existing, False, appointment or callback)
+        return _again(session, vault, existing, phone=phone_clean, channel=channel, held=held)
     # The ticket is written by one INSERT above; the object handed back is built from the
     # same values (not loaded again, not tracked by the session: later changes go through
     # the domain's functions, which read the row).

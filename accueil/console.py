@@ -60,6 +60,8 @@ class TicketView:
     """accueil.needs codes (lsf, interpreter, mobility)."""
     interpreter_language: str | None = None
     """« early » or « late » against the appointment's check-in window, when the model has it."""
+    other_attempts: int = 0
+    """Check-ins refused with this ticket's NIR from another phone (accueil.checkin._again)."""
 
 
 @dataclass
@@ -135,7 +137,7 @@ class Masks:
 
 
 _DETAIL_FIELDS = ("id", "arrived_at", "priority", "needs_identification", "channel", "needs", "interpreter_language",
-                  "arrival_flag", "nir_enc", "phone_enc")
+                  "arrival_flag", "nir_enc", "phone_enc", "checkin_attempts")
 
 
 def listed(state: SiteState) -> list:
@@ -203,6 +205,7 @@ def site_view(state: SiteState, masks: Masks, *, now: datetime, extra: dict[int,
             desk_id=ticket.desk_id, desk_name=state.desk_name(ticket.desk_id), recalls=ticket.recalls,
             arrival_flag=d.arrival_flag,
             needs=tuple(need_codes(d.needs or 0)), interpreter_language=d.interpreter_language,
+            other_attempts=d.checkin_attempts or 0,
         )
         if ticket.status == WAITING:
             queue.waiting.append(tv)

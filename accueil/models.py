@@ -184,6 +184,8 @@ class Ticket(SQLModel, table=True):
     purged_at: datetime | None = _instant()
     surveyed: bool = False
     """The visitor has answered the survey (once a ticket; the answer itself names no ticket)."""
+    checkin_attempts: int = 0
+    """Check-ins refused with this ticket's NIR from somewhere else (accueil.checkin._again)."""
     # Figures kept with the anonymous ticket (statistics read these, not the personal data):
     arrival_hour: int | None = None
     """Local hour of arrival at the site (0-23)."""

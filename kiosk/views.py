@@ -32,7 +32,15 @@ from sqlmodel import select
 from accueil import identity, presence, supervision, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
-from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
+from accueil.checkin import (
+    NIR_MAX,
+    PHONE_MAX,
+    AlreadyCheckedIn,
+    CallbackOnly,
+    InvalidAnswers,
+    check_in,
+    record_attempt,
+)
 from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.configuration import closed_now
 from accueil.errors import DomainError, InvalidInput, NotFound
@@ -304,10 +312,13 @@ def checkin_post(site: str):
         if slot[1] is None:
             try:
                 public_id = _issue(place, answers, confirm_callback=False)
-            except CallbackOnly as err:
+            except CallbackOnly:
                 # Nothing stored: the visitor first reads that the CAF will call them.
-                session[CALLBACK_KEY] = _seal(place, answers, err.params["time"])
+                session[CALLBACK_KEY] = _seal(place, answers)
                 return redirect(url_for("kiosk.callback", site=place.slug), code=303)
+            except AlreadyCheckedIn as err:  # someone else's ticket, or a lost page: see an agent
+                _record_attempt(err)
+                return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
             except InvalidAnswers as err:  # every wrong answer, checked once by the domain
                 errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
                 return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
@@ -327,10 +338,17 @@ def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
                           nir=answers["nir"], phone=answers["phone"], channel="self",
                           priority=answers["priority"], needs=answers["needs"],
                           interpreter_language=answers["interpreter_language"],
-                          confirm_callback=confirm_callback, now=utcnow())
+                          confirm_callback=confirm_callback,
+                          held=request.cookies.get(TICKET_COOKIE.format(site=place.slug)), now=utcnow())
         public_id = result.ticket.public_id
         s.commit()
     return public_id
+
+
+def _record_attempt(err: AlreadyCheckedIn) -> None:
+    with database().write_session() as s:
+        record_attempt(s, ticket_id=err.ticket_id, now=utcnow())
+        s.commit()
 
 
 # --- phone call-back only ------------------------------------------------------------------
@@ -338,8 +356,8 @@ def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
 # URL and no hidden field, and the phone can neither read nor change it. It lasts as long
 # as the presence window, for this site only.
 
-def _seal(place: Site, answers: dict, callback_time: str) -> str:
-    data = answers | {"site": place.id, "time": callback_time, "once": secrets.token_urlsafe(16),
+def _seal(place: Site, answers: dict) -> str:
+    data = answers | {"site": place.id, "once": secrets.token_urlsafe(16),
                       "until": utcnow().timestamp() + CALLBACK_SECONDS}
     return base64.urlsafe_b64encode(vault().encrypt(json.dumps(data))).decode("ascii")
 
@@ -367,7 +385,7 @@ def callback(site: str):
     pending = _pending_callback(place)
     if pending is None:
         return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
-    return render_template("kiosk/callback.html", site=place, time=pending["time"])
+    return render_template("kiosk/callback.html", site=place)
 
 
 @bp.post("/k/<site>/rappel")
@@ -387,6 +405,9 @@ def callback_post(site: str):
         if slot[1] is None:
             try:
                 slot[1] = _issue(place, pending, confirm_callback=True)
+            except AlreadyCheckedIn as err:
+                _record_attempt(err)
+                return error_page(409, error_text(err))
             except DomainError as err:
                 return error_page(409, error_text(err))
         public_id = slot[1]

@@ -1,4 +1,5 @@
-"""One survey answer per ticket: the ticket records that it was answered.
+"""One survey answer per ticket: the ticket records that it was answered; and refused check-ins
+with its NIR, for the agents.
 
 Revision ID: 0011_ticket_surveyed
 Revises: 0010_agent_sessions
@@ -17,8 +18,10 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.add_column(sa.Column("surveyed", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("checkin_attempts", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_column("checkin_attempts")
         batch_op.drop_column("surveyed")

@@ -74,7 +74,7 @@ def test_a_visitor_asking_for_sign_language_is_offered_only_to_the_desk_equipped
         p.context.close()
 
 
-def test_a_call_back_visitor_reads_the_time_and_may_still_take_a_ticket(browser, live):
+def test_a_call_back_visitor_is_told_not_to_wait_and_may_still_take_a_ticket(browser, live):
     at = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
     with live.db.write_session() as s:
         s.add(Appointment(site_id=site_id(live), service_day=service_day(at), at=at, kind="phone",
@@ -86,7 +86,8 @@ def test_a_call_back_visitor_reads_the_time_and_may_still_take_a_ticket(browser,
     phone.click("text=Prendre mon ticket")
     phone.wait_for_url(f"{live.url}/k/chaumont/rappel")
     local = at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
-    assert phone.text_content("#callback-time").strip() == f"La CAF va vous appeler aujourd'hui à {local}."
+    assert phone.text_content("#callback-time").strip() == "La CAF va vous appeler aujourd'hui."
+    assert local not in phone.content()  # no detail of the appointment to whoever typed the number
     assert table_counts(live.db) == before
     assert axe_violations(phone) == []
     assert fits_the_phone(phone)
@@ -97,3 +98,34 @@ def test_a_call_back_visitor_reads_the_time_and_may_still_take_a_ticket(browser,
     with live.db.session() as s:
         assert len(s.exec(select(Ticket)).all()) == 1
     phone.context.close()
+
+
+def test_a_second_phone_typing_the_same_number_learns_nothing_and_its_owner_gets_the_page_back(browser, live):
+    at = (utcnow() + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    with live.db.write_session() as s:  # the owner has an appointment: nobody else may learn its time
+        s.add(Appointment(site_id=site_id(live), service_day=service_day(at), at=at,
+                          nir_hash=live.vault.hash_nir(make_nir(41))))
+        s.commit()
+    local = at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
+    owner = phone_at_check_in(browser, live, rdv="oui")
+    owner.fill("#nir", make_nir(41))
+    owner.fill("#phone", "06 12 34 56 78")
+    owner.click("text=Prendre mon ticket")
+    owner.wait_for_url(f"{live.url}/ticket/**")
+    link, code = owner.url, owner.text_content("#ticket-code").strip()
+    assert local in owner.content()  # the owner's page says when
+    other = phone_at_check_in(browser, live, rdv="oui")
+    other.fill("#nir", make_nir(41))
+    other.click("text=Prendre mon ticket")
+    other.wait_for_selector("#nir-error")
+    assert "adressez-vous à l'accueil" in other.text_content("#nir-error")
+    assert "/ticket/" not in other.url and local not in other.content() and code not in other.content()
+    assert axe_violations(other) == []
+    lost = phone_at_check_in(browser, live, rdv="oui")  # the owner, page lost, on another phone
+    lost.fill("#nir", make_nir(41))
+    lost.fill("#phone", "0612345678")
+    lost.click("text=Prendre mon ticket")
+    lost.wait_for_url(f"{live.url}/ticket/**")
+    assert lost.url == link
+    for page in (owner, other, lost):
+        page.context.close()

@@ -5,7 +5,7 @@ import pytest
 
 from accueil import tickets
 from accueil.appointments import callback_only
-from accueil.checkin import CallbackOnly, check_in
+from accueil.checkin import AlreadyCheckedIn, CallbackOnly, check_in
 from accueil.errors import NothingToCall
 from accueil.models import Agent, Appointment
 from tests.conftest import NOW, make_nir, table_counts
@@ -61,7 +61,11 @@ def test_a_phone_call_back_alone_is_not_an_arrival(database, vault, office):
     assert result.created and result.appointment.id == callback.id and t.appointment_id == callback.id
     assert t.queue_id == office.n and not t.appointment_not_found and t.claimed_appointment
     assert t.due_at == NOW and t.arrival_flag is None and t.reserved_until is None
-    assert arrive(database, vault, office, 1).ticket.id == t.id  # and gets it back, not the call-back again
+    with pytest.raises(AlreadyCheckedIn):  # not the call-back again; nor the ticket, to a phone not proven its
+        arrive(database, vault, office, 1)
+    with database.write_session() as s:  # the phone that took it gets it back
+        assert check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(1), held=t.public_id,
+                        now=NOW).ticket.id == t.id
     assert arrive(database, vault, office, 2).ticket.queue_id == office.r  # in person the same day: the desks
 
 

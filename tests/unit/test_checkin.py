@@ -194,3 +194,29 @@ def test_answers_are_read_once_with_one_limit_per_field():
     assert set(caught.value.errors) == {"nir", "phone"}
     with pytest.raises(InvalidAnswers):
         read_answers(nir=12345, phone=None)  # not text
+
+
+def test_a_nir_already_checked_in_comes_back_to_its_owner_only(database, vault, office):
+    from accueil.checkin import AlreadyCheckedIn, record_attempt
+    from accueil.models import Ticket
+
+    first = checkin(database, vault, office, nir=make_nir(3), phone="06 12 34 56 78").ticket
+    # Its owner: the same number with the same phone (a new phone, a lost page), the phone that holds
+    # the link, or an agent registering the person.
+    for kw in ({"phone": "+33 6 12 34 56 78"}, {"phone": None, "held": first.public_id},
+               {"phone": None, "channel": "assisted"}):
+        again = checkin(database, vault, office, nir=make_nir(3), **kw)
+        assert again.ticket.id == first.id and not again.created
+    # Anyone else: no ticket, no appointment, nothing of the person; the attempt is kept for the agents.
+    before = table_counts(database)
+    for kw in ({"phone": None}, {"phone": "07 81 23 45 67"}, {"phone": None, "held": "another-link"}):
+        with pytest.raises(AlreadyCheckedIn) as refused:
+            checkin(database, vault, office, nir=make_nir(3), **kw)
+        assert refused.value.field == "nir" and first.code not in refused.value.message
+        with database.write_session() as s:
+            record_attempt(s, ticket_id=refused.value.ticket_id, now=NOW)
+            s.commit()
+    with database.session() as s:
+        assert s.get(Ticket, first.id).checkin_attempts == 3
+    after = table_counts(database)
+    assert after["ticket"] == before["ticket"]

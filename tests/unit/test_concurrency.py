@@ -73,13 +73,34 @@ def test_a_double_tap_in_eight_threads_gives_one_ticket(database, engines, vault
     ids: list[int] = []
 
     def one(i):
-        with engines[i % ENGINES].write_session() as s:
+        with engines[i % ENGINES].write_session() as s:  # the same form sent eight times: same NIR, same phone
             ids.append(check_in(s, vault, site_id=office.site_id, has_appointment=False,
-                                nir=make_nir(1), now=NOW).ticket.id)
+                                nir=make_nir(1), phone="06 12 34 56 78", now=NOW).ticket.id)
             s.commit()
 
     run_threads(8, one)
-    assert len(set(ids)) == 1
+    assert len(ids) == 8 and len(set(ids)) == 1
+    with database.session() as s:
+        assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
+
+
+def test_eight_phones_racing_with_one_nir_get_one_ticket_and_the_others_nothing(database, engines, vault, office):
+    from accueil.checkin import AlreadyCheckedIn
+
+    outcomes: list[str] = []
+
+    def one(i):
+        try:
+            with engines[i % ENGINES].write_session() as s:  # eight phones, eight numbers (or none)
+                check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(1),
+                         phone=f"06 12 34 56 {i:02d}" if i % 2 else None, now=NOW)
+                s.commit()
+            outcomes.append("ticket")
+        except AlreadyCheckedIn:
+            outcomes.append("see an agent")
+
+    run_threads(8, one)
+    assert sorted(outcomes) == ["see an agent"] * 7 + ["ticket"]
     with database.session() as s:
         assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
 

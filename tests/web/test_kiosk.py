@@ -1,6 +1,7 @@
 """Kiosk screen, check-in and ticket pages over HTTP (Flask test client, real database)."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -281,13 +282,21 @@ def _token(client):
     return URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
-def test_the_same_number_twice_gives_the_same_ticket(app, client):
+def test_the_same_number_twice_gives_the_ticket_back_to_its_owner_only(app, client):
     present(app, client)
-    a = client.post("/k/chaumont", data=form(client) | {"nir": make_nir(7)})
-    phone2 = app.test_client()
-    present(app, phone2)
-    b = phone2.post("/k/chaumont", data=form(phone2) | {"nir": make_nir(7)})
-    assert a.headers["Location"] == b.headers["Location"] and len(tickets_of(app)) == 1
+    a = client.post("/k/chaumont", data=form(client) | {"nir": make_nir(7), "phone": "06 12 34 56 78"})
+    assert a.status_code == 303
+    stranger = app.test_client()  # another phone, the same NIR: told to see an agent, shown nothing
+    present(app, stranger)
+    for phone in ("", "07 81 23 45 67"):
+        r = stranger.post("/k/chaumont", data=form(stranger) | {"nir": make_nir(7), "phone": phone})
+        assert r.status_code == 422 and "Ce numéro a déjà un ticket aujourd" in text_of(r)
+        assert "/ticket/" not in text_of(r) and a.headers["Location"] not in text_of(r)
+    owner = app.test_client()  # the owner on a new phone, with their number: their page back
+    present(app, owner)
+    b = owner.post("/k/chaumont", data=form(owner) | {"nir": make_nir(7), "phone": "0612345678"})
+    assert b.headers["Location"] == a.headers["Location"] and len(tickets_of(app)) == 1
+    assert tickets_of(app)[0].checkin_attempts == 2  # the agents' console says it happened
 
 
 @pytest.mark.parametrize("nir,message", list(NIR_ERRORS.items()))
@@ -508,3 +517,15 @@ def test_one_survey_answer_per_ticket_whatever_the_browser(app, client):
     assert 'name="rating"' not in text_of(app.test_client().get(f"/ticket/{public_id}"))  # no form offered again
     with app.extensions["accueil.db"].session() as s:
         assert len(s.exec(select(SurveyAnswer)).all()) == 1
+
+
+def test_the_console_tells_the_agents_that_another_phone_tried_the_number(app, client):
+    from tests.web.test_console import Console
+
+    present(app, client)
+    client.post("/k/chaumont", data=form(client) | {"nir": make_nir(8), "phone": "06 12 34 56 78"})
+    stranger = app.test_client()
+    present(app, stranger)
+    assert stranger.post("/k/chaumont", data=form(stranger) | {"nir": make_nir(8)}).status_code == 422
+    page = html.unescape(Console(app, "agent.chaumont").get("/agent/").get_data(as_text=True))
+    assert "Un autre téléphone a essayé ce numéro : vérifiez l'identité" in page
