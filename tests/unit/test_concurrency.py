@@ -32,6 +32,21 @@ def engines(database):
         db.dispose()
 
 
+def race(n, action, lost) -> list[str]:
+    """Run action(i) in *n* threads at once; return, sorted, "won" or "lost" (it raised *lost*) for each."""
+    outcomes: list[str] = []
+
+    def one(i):
+        try:
+            action(i)
+            outcomes.append("won")
+        except lost:
+            outcomes.append("lost")
+
+    run_threads(n, one)
+    return sorted(outcomes)
+
+
 def run_threads(n, target):
     """Start *n* threads that wait on one barrier then run target(i); re-raise their errors."""
     barrier = threading.Barrier(n)
@@ -87,20 +102,13 @@ def test_a_double_tap_in_eight_threads_gives_one_ticket(database, engines, vault
 def test_eight_phones_racing_with_one_nir_get_one_ticket_and_the_others_nothing(database, engines, vault, office):
     from accueil.checkin import AlreadyCheckedIn
 
-    outcomes: list[str] = []
-
     def one(i):
-        try:
-            with engines[i % ENGINES].write_session() as s:  # eight phones, eight numbers (or none)
-                check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(1),
-                         phone=f"06 12 34 56 {i:02d}" if i % 2 else None, now=NOW)
-                s.commit()
-            outcomes.append("ticket")
-        except AlreadyCheckedIn:
-            outcomes.append("see an agent")
+        with engines[i % ENGINES].write_session() as s:  # eight phones, eight numbers (or none)
+            check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=make_nir(1),
+                     phone=f"06 12 34 56 {i:02d}" if i % 2 else None, now=NOW)
+            s.commit()
 
-    run_threads(8, one)
-    assert sorted(outcomes) == ["see an agent"] * 7 + ["ticket"]
+    assert race(8, one, AlreadyCheckedIn) == ["lost"] * 7 + ["won"]  # the others are told to see an agent
     with database.session() as s:
         assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
 
@@ -155,19 +163,12 @@ def test_agents_racing_for_one_chosen_ticket_one_wins(database, engines, vault, 
         ticket_id = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(1), now=NOW).ticket.id
         s.commit()
 
-    outcomes: list[str] = []
-
     def agent(i):
-        try:
-            with engines[i].write_session() as s:
-                tickets.call_ticket(s, site_id=office.site_id, ticket_id=ticket_id, desk_id=desk_ids[i], now=NOW)
-                s.commit()
-            outcomes.append("won")
-        except AlreadyTaken:
-            outcomes.append("lost")
+        with engines[i].write_session() as s:
+            tickets.call_ticket(s, site_id=office.site_id, ticket_id=ticket_id, desk_id=desk_ids[i], now=NOW)
+            s.commit()
 
-    run_threads(6, agent)
-    assert sorted(outcomes) == ["lost"] * 5 + ["won"]
+    assert race(6, agent, AlreadyTaken) == ["lost"] * 5 + ["won"]
 
 
 def test_simultaneous_survey_answers_for_one_ticket_store_one(database, vault, office):
@@ -182,24 +183,12 @@ def test_simultaneous_survey_answers_for_one_ticket_store_one(database, vault, o
             kw = {"desk_id": office.zone_desk} if action == "call_ticket" else {}
             getattr(tickets, action)(s, site_id=office.site_id, ticket_id=t.id, now=NOW, **kw)
             s.commit()
-    barrier, outcomes = threading.Barrier(8), []
+    def one(_i):
+        with database.write_session() as s:
+            answer(s, s.get(Ticket, t.id), rating=5, comment=None)
+            s.commit()
 
-    def one():
-        barrier.wait()
-        try:
-            with database.write_session() as s:
-                answer(s, s.get(Ticket, t.id), rating=5, comment=None)
-                s.commit()
-            outcomes.append("stored")
-        except AlreadyAnswered:
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=one) for _ in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert sorted(outcomes) == ["refused"] * 7 + ["stored"]
+    assert race(8, one, AlreadyAnswered) == ["lost"] * 7 + ["won"]
     with database.session() as s:
         assert s.exec(select(func.count()).select_from(SurveyAnswer)).one() == 1
 
