@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accueil.errors import InvalidInput, NotFound
+from accueil.ids import is_slug
 from accueil.offload import off_loop
 from accueil.i18n import N_
 from accueil.models import AGENT, SUPERVISOR, Agent, Site
@@ -30,7 +31,7 @@ def normalize_login(raw: object) -> str:
 
 def site_by_slug(session: Session, slug: str) -> Site:
     """Return the site named *slug*, or NotFound."""
-    site = session.exec(select(Site).where(Site.slug == slug)).first()
+    site = session.exec(select(Site).where(Site.slug == slug)).first() if is_slug(slug) else None
     if site is None:
         raise NotFound(N_("Le site « %(slug)s » n'existe pas."), slug=str(slug)[:40])
     return site
@@ -61,7 +62,8 @@ def add_agent(session: Session, *, login: str, site_id: int, password: str, supe
 
 def authenticate(session: Session, login: str, password: str) -> Agent | None:
     """Return the active agent whose login and password match, else None."""
-    agent = session.exec(select(Agent).where(Agent.login == normalize_login(login))).first()
+    login = normalize_login(login)
+    agent = session.exec(select(Agent).where(Agent.login == login)).first() if LOGIN_RE.match(login) else None
     if agent is None or not agent.active:
         # Spend the same time as a real check so a login's existence does not leak.
         off_loop(check_password_hash, _dummy_hash(), password or "")

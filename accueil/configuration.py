@@ -16,6 +16,8 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from accueil import agent_sessions, needs
+from accueil.ids import is_row_id, is_slug, row_id
+from accueil.text import read_text
 from accueil.agents import MIN_PASSWORD, add_agent, hash_password
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
@@ -41,7 +43,6 @@ MAX_WINDOW_MINUTES = 240
 MAX_ASSIGNED_WAIT_MINUTES = 120
 MAX_SEATS = 500
 MAX_PERIODS = 3
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 PERIOD_RE = re.compile(r"^(\d{1,2})[:h](\d{2})\s*[-–à]\s*(\d{1,2})[:h](\d{2})$")
 
 
@@ -49,17 +50,15 @@ PERIOD_RE = re.compile(r"^(\d{1,2})[:h](\d{2})\s*[-–à]\s*(\d{1,2})[:h](\d{2})
 
 
 def _text(value: object, field: str, limit: int) -> str:
-    text = " ".join(str(value or "").split())
+    text = read_text(value, field=field, limit=limit)
     if not text:
         raise InvalidInput(N_("Écrivez un nom."), field=field)
-    if len(text) > limit:
-        raise InvalidInput(N_("Le nom est trop long : %(max)s caractères au plus."), field=field, max=limit)
     return text
 
 
 def _number(value: object, field: str, low: int, high: int) -> int:
     raw = str(value if value is not None else "").strip()
-    if not re.fullmatch(r"\d{1,6}", raw) or not low <= int(raw) <= high:
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or not low <= int(raw) <= high:
         raise InvalidInput(N_("Écrivez un nombre entier entre %(low)s et %(high)s."), field=field, low=low,
                            high=high)
     return int(raw)
@@ -78,7 +77,7 @@ def _site(session: Session, site_id: int) -> Site:
 def create_site(session: Session, *, slug: str, name: str, timezone: str = DEFAULT_TIMEZONE) -> Site:
     """Create a site (an administrator's task, from the command line)."""
     slug = (slug or "").strip().lower()
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         raise InvalidInput(N_("Le code du site : 2 à 40 caractères, lettres minuscules, chiffres et tirets."),
                            field="slug")
     if session.exec(select(Site).where(Site.slug == slug)).first() is not None:
@@ -200,7 +199,7 @@ def closed_now(session: Session, site: Site, at: datetime) -> Closed | None:
 
 
 def _queue(session: Session, site_id: int, queue_id: object) -> Queue:
-    queue = session.get(Queue, queue_id) if isinstance(queue_id, int) and not isinstance(queue_id, bool) else None
+    queue = session.get(Queue, queue_id) if is_row_id(queue_id) else None
     if queue is None or queue.site_id != site_id:
         raise NotFound(N_("Cette file n'existe pas."))
     return queue
@@ -294,7 +293,7 @@ def set_queue_active(session: Session, *, site_id: int, queue_id: int, active: b
 
 
 def _desk(session: Session, site_id: int, desk_id: object) -> Desk:
-    desk = session.get(Desk, desk_id) if isinstance(desk_id, int) and not isinstance(desk_id, bool) else None
+    desk = session.get(Desk, desk_id) if is_row_id(desk_id) else None
     if desk is None or desk.site_id != site_id:
         raise NotFound(N_("Ce bureau n'existe pas."))
     return desk
@@ -312,9 +311,9 @@ def _served(session: Session, site_id: int, queue_ids: list) -> list[int]:
     raw = {str(q) for q in queue_ids or ()}
     if not raw:
         raise InvalidInput(N_("Choisissez au moins une file pour ce bureau."), field="queues")
-    if not all(q.isdigit() and len(q) < 10 for q in raw):
+    ids = sorted({row_id(q) or 0 for q in raw})
+    if 0 in ids:
         raise InvalidInput(N_("Choisissez des files ouvertes de ce site."), field="queues")
-    ids = sorted(int(q) for q in raw)
     found = session.exec(select(Queue.id).where(Queue.site_id == site_id, Queue.active == True,  # noqa: E712
                                                 col(Queue.id).in_(ids))).all()
     if len(found) != len(ids):
@@ -394,7 +393,7 @@ def set_desk_active(session: Session, *, site_id: int, desk_id: int, active: boo
 
 
 def _agent(session: Session, site_id: int, agent_id: object) -> Agent:
-    agent = session.get(Agent, agent_id) if isinstance(agent_id, int) and not isinstance(agent_id, bool) else None
+    agent = session.get(Agent, agent_id) if is_row_id(agent_id) else None
     if agent is None or agent.site_id != site_id:
         raise NotFound(N_("Ce compte n'existe pas."))
     return agent

@@ -23,6 +23,7 @@ from accueil.clock import as_utc
 from accueil.errors import InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.identity import Vault, mask_nir, mask_phone
+from accueil.ids import is_row_id
 from accueil.lifecycle import CALLED, SERVING, WAITING
 from accueil.needs import codes as need_codes
 from accueil.models import SUPERVISOR, Agent, ConsoleAction, Desk, Device, Queue, Ticket
@@ -286,7 +287,7 @@ def site_devices(session: Session, site_id: int) -> list[Device]:
 
 def site_device(session: Session, site_id: int, device_id: object) -> Device:
     """Return one device of the site, or NotFound (another site's devices do not exist here)."""
-    device = session.get(Device, device_id) if isinstance(device_id, int) and not isinstance(device_id, bool) else None
+    device = session.get(Device, device_id) if is_row_id(device_id) else None
     if device is None or device.site_id != site_id:
         raise NotFound(N_("Cet appareil n'existe pas."))
     return device

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from accueil.clock import as_utc
+from accueil.ids import is_row_id, row_id
 from accueil.errors import InvalidInput, NotFound
 from accueil.events import AccessEnded, record
 from accueil.i18n import N_
@@ -61,10 +62,11 @@ def enrol(session: Session, token: str, *, now: datetime) -> tuple[Device, str]:
 
 def authenticate(session: Session, credential: str | None) -> Device | None:
     """Return the enrolled, unrevoked device holding *credential*, else None."""
-    device_id, _, secret = (credential or "").partition(".")
-    if not device_id.isdigit() or not secret:
+    raw_id, _, secret = (credential if isinstance(credential, str) else "").partition(".")
+    device_id = row_id(raw_id)
+    if device_id is None or not secret:
         return None
-    device = session.get(Device, int(device_id))
+    device = session.get(Device, device_id)
     if device is None or device.revoked_at is not None or device.secret_hash is None:
         return None
     return device if hmac.compare_digest(device.secret_hash, _digest(secret)) else None
@@ -72,7 +74,7 @@ def authenticate(session: Session, credential: str | None) -> Device | None:
 
 def revoke(session: Session, device_id: int, *, now: datetime) -> Device:
     """Revoke a device: its screen stops working at once."""
-    device = session.get(Device, device_id) if isinstance(device_id, int) else None
+    device = session.get(Device, device_id) if is_row_id(device_id) else None
     if device is None:
         raise NotFound(N_("Cet appareil n'existe pas."))
     device.revoked_at = device.revoked_at or as_utc(now)

@@ -8,6 +8,7 @@ from accueil.errors import DomainError, InvalidInput
 from accueil.i18n import N_
 from accueil.lifecycle import DONE
 from accueil.models import SurveyAnswer, Ticket
+from accueil.text import read_text
 
 MAX_COMMENT = 1000
 
@@ -37,10 +38,7 @@ def answer(session: Session, ticket: Ticket, *, rating: object, comment: str | N
         rating = int(rating)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput(N_("Choisissez une note de 1 à 5."), field="rating")
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise InvalidInput(N_("Votre commentaire est trop long : %(max)s caractères au plus."), field="comment",
-                           max=MAX_COMMENT)
+    comment = read_text(comment, field="comment", limit=MAX_COMMENT, lines=True)
     if session.connection().execute(_MARK, {"ticket": ticket.id}).rowcount != 1:
         raise AlreadyAnswered()
     row = SurveyAnswer(site_id=ticket.site_id, service_day=ticket.service_day, queue_letter=ticket.letter,

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from accueil import desks as desk_rules
 from accueil import needs, tickets
 from accueil.agents import authenticate, normalize_login
+from accueil.ids import row_id
 from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import utcnow
 from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
@@ -129,8 +130,7 @@ def fail(err: DomainError):
 
 
 def _int(name: str) -> int | None:
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return row_id(request.form.get(name, ""))
 
 
 def require_supervisor():
@@ -352,7 +352,7 @@ def ticket_action(ticket_id: int, action: str):
 def _transfer(s, ticket: Ticket, desk_id: int | None, now) -> str:
     target = request.form.get("target", "")
     kind, _sep, raw = target.partition(":")
-    target_id = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    target_id = row_id(raw) or 0
     if kind == "queue":
         moved = tickets.transfer(s, site_id=current_user.site_id, ticket_id=ticket.id, queue_id=target_id,
                                  desk_id=desk_id, agent_id=current_user.id, now=now)

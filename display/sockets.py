@@ -9,6 +9,7 @@ from accueil import supervision
 from accueil.audiences import display_snapshot, display_update
 from accueil.clock import utcnow
 from accueil.events import AccessEnded, SiteChanged
+from accueil.ids import is_slug
 from accueil.models import Site
 from web.context import database
 from web.devices import current_device
@@ -33,7 +34,7 @@ class DisplayNamespace(LiveNamespace):
 
     def admit(self, auth: dict) -> Admission | None:
         slug = auth.get("site")
-        if not isinstance(slug, str) or len(slug) > 40:
+        if not is_slug(slug):
             return None
         with database().session() as s:
             site = s.exec(select(Site).where(Site.slug == slug)).first()

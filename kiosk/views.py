@@ -32,6 +32,7 @@ from sqlmodel import select
 from accueil import identity, presence, supervision, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
+from accueil.ids import is_slug
 from accueil.checkin import (
     NIR_MAX,
     PHONE_MAX,
@@ -89,6 +90,8 @@ SITE_CACHE_SECONDS = 30
 
 def _site(slug: str) -> Site:
     """Return the site named *slug* (cached briefly: every visitor request needs it), or 404."""
+    if not is_slug(slug):
+        abort(404)
     key = (id(current_app._get_current_object()), slug)
     hit = _sites.get(key)
     if hit is not None and time.monotonic() - hit[0] < SITE_CACHE_SECONDS:

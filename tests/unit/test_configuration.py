@@ -291,3 +291,19 @@ def test_ticket_subscribers_never_receive_configuration_events(database, office,
     act(database, conf.create_desk, site_id=office.site_id, name="Bureau 9", queue_ids=[office.r], capabilities=[])
     assert ticket_events == [] and len(seen) == 1
     assert all(isinstance(e, TicketEvent) for e in ticket_events)
+
+
+def test_text_is_read_once_control_characters_refused_invisible_text_empty():
+    from accueil.errors import InvalidInput
+    from accueil.text import read_text
+
+    assert read_text("  Bureau\t 3\n", field="name", limit=40) == "Bureau 3"
+    assert read_text("Très bien.\nMerci  !", field="comment", limit=100, lines=True) == "Très bien.\nMerci !"
+    assert read_text("\u200b\u200b \u2060", field="name", limit=40) == ""  # invisible only: empty
+    assert read_text(12, field="name", limit=40) == ""
+    for bad in ("a\x00b", "\x00", "nom\x1b[31m", "\x7f"):
+        with pytest.raises(InvalidInput) as refused:
+            read_text(bad, field="name", limit=40)
+        assert refused.value.field == "name"
+    with pytest.raises(InvalidInput):
+        read_text("x" * 41, field="name", limit=40)

@@ -529,3 +529,13 @@ def test_the_console_tells_the_agents_that_another_phone_tried_the_number(app, c
     assert stranger.post("/k/chaumont", data=form(stranger) | {"nir": make_nir(8)}).status_code == 422
     page = html.unescape(Console(app, "agent.chaumont").get("/agent/").get_data(as_text=True))
     assert "Un autre téléphone a essayé ce numéro : vérifiez l'identité" in page
+
+
+def test_a_survey_comment_with_a_control_character_is_refused_and_nothing_stored(app, client):
+    public_id = checked_in(app, client, make_nir(11))
+    move(app, public_id, "call", "start", "finish")
+    token = csrf_from(client.get(f"/ticket/{public_id}").get_data(as_text=True))
+    r = client.post(f"/ticket/{public_id}/avis", data={"csrf_token": token, "rating": "4", "comment": "bien\x00"})
+    assert r.status_code == 422 and "caractère qui ne s" in html.unescape(text_of(r))
+    with app.extensions["accueil.db"].session() as s:
+        assert s.exec(select(SurveyAnswer)).all() == []
