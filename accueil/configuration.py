@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from accueil import agent_sessions, needs
 from accueil.ids import is_row_id, is_slug, row_id
 from accueil.text import read_text
-from accueil.agents import MIN_PASSWORD, add_agent, hash_password
+from accueil.agents import MIN_PASSWORD, add_agent, hash_password, normalize_login
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
 from accueil.errors import InvalidInput, NotFound
@@ -405,11 +405,24 @@ def _role(role: str) -> str:
     return role
 
 
+def site_login(login: object, slug: str) -> str:
+    """The login a site's supervisor gives: it ends with the site's slug (« marie.dupont.chaumont »).
+
+    Logins are one namespace (sign-in asks no site): a supervisor who could pick any login
+    would learn, from « déjà pris », the logins of other sites. Within their site's suffix,
+    the only logins they can meet are their own site's. The suffix is added when missing.
+    """
+    login = normalize_login(login)
+    suffix = f".{slug}"
+    return login if not login or login.endswith(suffix) else login + suffix
+
+
 def create_agent(session: Session, *, site_id: int, login: str, password: str, role: str, now: datetime) -> Agent:
     """Open an account on the site with its first password (the person changes it with a supervisor)."""
-    _site(session, site_id)
+    site = _site(session, site_id)
     role = _role(role)
-    agent = add_agent(session, login=login, site_id=site_id, password=password, supervisor=role == SUPERVISOR)
+    agent = add_agent(session, login=site_login(login, site.slug), site_id=site_id, password=password,
+                      supervisor=role == SUPERVISOR)
     site_changed(session, site_id, now)
     return agent
 

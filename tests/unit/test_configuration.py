@@ -257,9 +257,12 @@ def test_agents_are_created_disabled_enabled_and_given_a_new_password(database, 
         s.commit()
     marie = act(database, conf.create_agent, site_id=office.site_id, login="Marie.Dupont", password=PASSWORD,
                 role="agent")
-    assert (marie.login, marie.role) == ("marie.dupont", "agent")
-    refused(database, conf.create_agent, "login", site_id=office.site_id, login="marie.dupont", password=PASSWORD,
-            role="agent")
+    assert (marie.login, marie.role) == ("marie.dupont.chaumont", "agent")  # the site's suffix, added
+    refused(database, conf.create_agent, "login", site_id=office.site_id, login="marie.dupont.chaumont",
+            password=PASSWORD, role="agent")
+    # Another site's login cannot be met: « ailleurs » becomes « ailleurs.chaumont », free here.
+    assert act(database, conf.create_agent, site_id=office.site_id, login="ailleurs", password=PASSWORD,
+               role="agent").login == "ailleurs.chaumont"
     refused(database, conf.create_agent, "password", site_id=office.site_id, login="paul", password="court",
             role="agent")
     refused(database, conf.create_agent, "role", site_id=office.site_id, login="paul", password=PASSWORD,
@@ -267,13 +270,13 @@ def test_agents_are_created_disabled_enabled_and_given_a_new_password(database, 
     act(database, desk_rules.take, site_id=office.site_id, desk_id=office.desk1, agent_id=marie.id)
     act(database, conf.set_agent_active, site_id=office.site_id, agent_id=marie.id, active=False, by_agent_id=boss.id)
     with database.session() as s:
-        assert authenticate(s, "marie.dupont", PASSWORD) is None
+        assert authenticate(s, "marie.dupont.chaumont", PASSWORD) is None
         assert s.get(Desk, office.desk1).agent_id is None  # the desk is free for someone else
     act(database, conf.set_agent_active, site_id=office.site_id, agent_id=marie.id, active=True, by_agent_id=boss.id)
     act(database, conf.reset_password, site_id=office.site_id, agent_id=marie.id, password="un tout autre secret")
     with database.session() as s:
-        assert authenticate(s, "marie.dupont", PASSWORD) is None
-        assert authenticate(s, "marie.dupont", "un tout autre secret").id == marie.id
+        assert authenticate(s, "marie.dupont.chaumont", PASSWORD) is None
+        assert authenticate(s, "marie.dupont.chaumont", "un tout autre secret").id == marie.id
     refused(database, conf.reset_password, "password", site_id=office.site_id, agent_id=marie.id, password="123")
     refused(database, conf.set_agent_active, "active", site_id=office.site_id, agent_id=boss.id, active=False,
             by_agent_id=boss.id)

@@ -168,7 +168,7 @@ def test_good_input_is_stored_and_shown(app):
         assert (s.get(Queue, family).kind, s.get(Queue, family).seats) == ("zone", 4)
         assert s.get(Desk, own["desks"]["Bureau 2"]).name == "Bureau 2 bis"
         assert s.get(Desk, own["desks"]["Bureau 2"]).capabilities == 6
-        paul = authenticate(s, "paul.martin", "un mot de passe long")
+        paul = authenticate(s, "paul.martin.chaumont", "un mot de passe long")  # the site's suffix, added
         assert paul is not None and paul.role == "supervisor" and paul.site_id == site.id
     html = sup.get(PAGE).get_data(as_text=True)
     assert "Les réglages du site sont enregistrés." in html
