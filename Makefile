@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test setup setup-test system-packages bench translations clean
+.PHONY: run test fuzz setup setup-test system-packages bench translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest
 	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -m "not both_engines" tests/web tests/sockets
+
+# The bad-input properties of the test suite, run long with fresh random data (1,000 bodies a form and engine).
+fuzz: setup-test
+	ACCUEIL_FUZZ=long $(BIN)/python -m pytest tests/web/test_fuzz_forms.py tests/web/test_bad_input.py
 
 bench: system-packages setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
