@@ -49,7 +49,7 @@ test: setup-test
 
 # The bad-input properties of the test suite, run long with fresh random data (1,000 bodies a form and engine).
 fuzz: setup-test
-	ACCUEIL_FUZZ=long $(BIN)/python -m pytest tests/web/test_fuzz_forms.py tests/web/test_bad_input.py
+	ACCUEIL_FUZZ=long $(BIN)/python -m pytest tests/web/test_fuzz_forms.py tests/web/test_api_fuzz.py tests/web/test_bad_input.py
 
 bench: system-packages setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
