@@ -64,21 +64,23 @@ def read_csv(data: bytes | str) -> tuple[int, Iterator[tuple[int, dict]]]:
     if not lines or not lines[0].strip():
         raise InvalidInput(N_("Le fichier est vide."), field="file")
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InvalidInput(N_("Colonnes manquantes dans la première ligne : %(columns)s."), field="file",
-                           columns=", ".join(missing))
-
-    def rows() -> Iterator[tuple[int, dict]]:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            yield reader.line_num, {k: (values[i].strip() if i < len(values) else "") for i, k in enumerate(header)}
-
+    # newline="": the csv module reads the line breaks itself (a lone \r is one, as old spreadsheets write).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise InvalidInput(N_("Colonnes manquantes dans la première ligne : %(columns)s."), field="file",
+                               columns=", ".join(missing))
+        # Read whole here (a day's export is small): a file the csv module cannot read is refused
+        # before anything is stored, not halfway through.
+        rows = [(reader.line_num, {k: (values[i].strip() if i < len(values) else "") for i, k in enumerate(header)})
+                for values in reader if any(v.strip() for v in values)]
+    except csv.Error:
+        raise InvalidInput(N_("Ce fichier n'est pas un tableau CSV lisible. Enregistrez-le à nouveau en CSV."),
+                           field="file") from None
     count = sum(1 for line in lines[1:] if line.strip())
-    return count, rows()
+    return count, iter(rows)
 
 
 def _parse_day(value: str) -> date:
