@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from accueil import identity
 from accueil import needs as need_rules
 from accueil.appointments import arrival_match, of_the_day, only_callback, reservation_end, window_flag
 from accueil.clock import as_utc, local_hour, service_day
+from accueil.db import refusable
 from accueil.errors import DomainError, InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.history import log_transition, site_changed
 from accueil.ids import is_row_id
@@ -247,7 +247,7 @@ def check_in(
         letter=queue.letter,
         queue_id=queue.id,
         status=WAITING,
-        priority=priority,
+        priority=answers.priority,
         needs=needs_mask,
         interpreter_language=language,
         appointment_id=appointment.id if appointment else callback.id if callback else None,
@@ -271,7 +271,7 @@ def check_in(
         # On PostgreSQL a concurrent twin (double tap) can pass the lookup above; the
         # partial unique index refuses it and the person gets the twin's ticket. SQLite has
         # one writer at a time, whose transaction saw every commit before it: no twin passes.
-        with session.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+        with refusable(session):
             values["number"] = next_number(session, site_id, queue.id, day)
             values["id"] = conn.execute(_INSERT, values).scalar_one()
     except IntegrityError:

@@ -311,9 +311,10 @@ def _served(session: Session, site_id: int, queue_ids: list) -> list[int]:
     raw = {str(q) for q in queue_ids or ()}
     if not raw:
         raise InvalidInput(N_("Choisissez au moins une file pour ce bureau."), field="queues")
-    ids = sorted({row_id(q) or 0 for q in raw})
-    if 0 in ids:
+    read = {row_id(q) for q in raw}
+    if None in read:
         raise InvalidInput(N_("Choisissez des files ouvertes de ce site."), field="queues")
+    ids = sorted(read)
     found = session.exec(select(Queue.id).where(Queue.site_id == site_id, Queue.active == True,  # noqa: E712
                                                 col(Queue.id).in_(ids))).all()
     if len(found) != len(ids):

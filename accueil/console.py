@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from sqlmodel import Session, col, select
 from accueil import desks as desk_rules
 from accueil import site_state
 from accueil.clock import as_utc
+from accueil.db import refusable
 from accueil.errors import InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.identity import Vault, mask_nir, mask_phone
@@ -255,9 +255,7 @@ def claim_action(session: Session, *, key: str | None, agent_id: int, now: datet
     conn = session.connection()
     conn.execute(_FORGET_KEYS, {"agent": agent_id, "before": now - KEEP_KEYS})
     try:
-        # A refused INSERT ends a PostgreSQL transaction unless inside a savepoint; SQLite
-        # only undoes the statement.
-        with session.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+        with refusable(session):
             conn.execute(_KEEP_KEY, {"key": key, "agent_id": agent_id, "at": now})
     except IntegrityError:
         return False

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import nullcontext
 import threading
 import time
 
@@ -16,6 +17,15 @@ from accueil.events import EventBus, bind
 
 LOCK_WAIT = 30.0
 """Seconds a writer waits for SQLite's lock (held by another process) before giving up."""
+
+
+def refusable(session: Session):
+    """Guard a statement the database may refuse (a unique key taken), so the transaction goes on.
+
+    PostgreSQL aborts the whole transaction on an error unless it came inside a savepoint;
+    SQLite undoes only the statement, so no savepoint is spent there.
+    """
+    return session.begin_nested() if session.connection().dialect.name == "postgresql" else nullcontext()
 
 
 def cooperative() -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from accueil.clock import DEFAULT_TIMEZONE
+from accueil.lifecycle import ACTIVE
 from accueil.types import UTCDateTime
 
 # Queue kinds: desks call one ticket at a time per desk; a zone seats several visitors at once.
@@ -122,7 +123,7 @@ class Counter(SQLModel, table=True):
     last: int = 0
 
 
-ACTIVE_NIR = "status IN ('waiting', 'called', 'serving') AND nir_hash IS NOT NULL"
+ACTIVE_NIR = f"status IN ({', '.join(repr(status) for status in ACTIVE)}) AND nir_hash IS NOT NULL"
 """The tickets that hold their visitor's place (accueil.lifecycle.ACTIVE) and carry a NIR.
 
 Written as literal SQL, once: a query finds the partial index below only when its WHERE

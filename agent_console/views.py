@@ -66,10 +66,6 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
-def _from_office() -> bool:
-    return auth.from_office()
-
-
 @bp.before_request
 def _idle():
     if request.endpoint in ("agent.login", "agent.static"):
@@ -149,9 +145,9 @@ def require_supervisor():
 # from outside the office's networks (ACCUEIL_OFFICE_NETWORKS): 30 an hour, against guessing from many
 # addresses; never from the office. Per address outside the office: 20 tries a minute in all.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"], exempt_when=_from_office)
+@limiter.limit("20 per minute", methods=["POST"], exempt_when=auth.from_office)
 @limiter.limit("5 per minute;20 per hour", key_func=_pair_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit("30 per hour", key_func=_login_key, methods=["POST"], deduct_when=_failed, exempt_when=_from_office)
+@limiter.limit("30 per hour", key_func=_login_key, methods=["POST"], deduct_when=_failed, exempt_when=auth.from_office)
 def login():
     expired_before = session.pop("agent_expired", False)
     if current_user.is_authenticated and request.method == "GET":

@@ -130,6 +130,20 @@ def load(clients: int, seconds: float, prepare, request, rate: float | None = No
     return len(flat) / elapsed, flat, sum(failures)
 
 
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def phone_session(url: str, codes: PresenceCodes) -> tuple[str, str]:
+    """Scan the kiosk's QR code and open the check-in form: the phone's session cookie and CSRF token."""
+    http = requests.Session()
+    scan = http.get(f"{url}/k/chaumont/{codes.issue(1, now=utcnow())}", allow_redirects=False)
+    assert scan.status_code == 303, scan.status_code
+    page = http.get(f"{url}/k/chaumont", params={"rdv": "non"})
+    return f"session={http.cookies['session']}", csrf_of(page.text)
+
+
 def checkins(urls: list[str], clients: int, seconds: float, secret: str,
              rate: float | None = None) -> tuple[float, list[float], int]:
     """Load the product's check-in; phone c stays on urls[c % len(urls)] (nginx's sticky sessions)."""
@@ -137,12 +151,8 @@ def checkins(urls: list[str], clients: int, seconds: float, secret: str,
 
     def prepare(c):
         url = urls[c % len(urls)]
-        http = requests.Session()
-        scan = http.get(f"{url}/k/chaumont/{codes.issue(1, now=utcnow())}", allow_redirects=False)
-        assert scan.status_code == 303, scan.status_code
-        page = http.get(f"{url}/k/chaumont", params={"rdv": "non"})
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return {"url": url, "cookie": f"session={http.cookies['session']}", "csrf": token}
+        cookie, token = phone_session(url, codes)
+        return {"url": url, "cookie": cookie, "csrf": token}
 
     def checkin(http, state, c, k):
         r = http.post(f"{state['url']}/k/chaumont", allow_redirects=False,
@@ -175,15 +185,7 @@ def wrk(url: str, script: str, args: list[str], connections: int, threads: int, 
 def phone_sessions(url: str, secret: str, count: int, path: Path) -> Path:
     """Scan the kiosk's QR code *count* times; write "cookie<TAB>csrf" lines for wrk."""
     codes = PresenceCodes(secret)
-    lines = []
-    for _ in range(count):
-        http = requests.Session()
-        scan = http.get(f"{url}/k/chaumont/{codes.issue(1, now=utcnow())}", allow_redirects=False)
-        assert scan.status_code == 303, scan.status_code
-        page = http.get(f"{url}/k/chaumont", params={"rdv": "non"})
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        lines.append(f"session={http.cookies['session']}\t{token}")
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("".join("\t".join(phone_session(url, codes)) + "\n" for _ in range(count)))
     return path
 
 
@@ -198,7 +200,8 @@ def seed_agents(instance: Path, agents: int, tickets: int) -> list[tuple[str, in
     from accueil.checkin import check_in
     from accueil.identity import Vault, load_data_key
     from accueil.db import Database
-    from accueil.models import Desk, DeskQueue, Queue, Site
+    from accueil.configuration import create_desk
+    from accueil.models import Queue, Site
 
     db = Database(f"sqlite:///{instance / 'accueil.db'}")
     vault = Vault(load_data_key(str(instance)))
@@ -207,10 +210,8 @@ def seed_agents(instance: Path, agents: int, tickets: int) -> list[tuple[str, in
         site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
         queue = s.exec(select(Queue).where(Queue.site_id == site.id, Queue.letter == "R")).one()
         for a in range(agents):
-            desk = Desk(site_id=site.id, name=f"Banc {a + 1}")
-            s.add(desk)
-            s.flush()
-            s.add(DeskQueue(desk_id=desk.id, queue_id=queue.id))
+            desk = create_desk(s, site_id=site.id, name=f"Banc {a + 1}", queue_ids=[queue.id], capabilities=[],
+                               now=utcnow())
             add_agent(s, login=f"banc{a + 1}", site_id=site.id, password=BENCH_PASSWORD)
             made.append((f"banc{a + 1}", desk.id))
         s.commit()
@@ -226,13 +227,11 @@ def agent_sessions(url: str, agents: list[tuple[str, int]], path: Path) -> Path:
     lines = []
     for login, desk_id in agents:
         http = requests.Session()
-        page = http.get(f"{url}/agent/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        token = csrf_of(http.get(f"{url}/agent/login").text)
         r = http.post(f"{url}/agent/login", data={"csrf_token": token, "login": login, "password": BENCH_PASSWORD},
                       allow_redirects=False)
         assert r.status_code == 303, r.status_code
-        page = http.get(f"{url}/agent/")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        token = csrf_of(http.get(f"{url}/agent/").text)
         r = http.post(f"{url}/agent/desk", data={"csrf_token": token, "desk_id": desk_id},
                       headers={"X-Requested-With": "fetch"})
         assert r.status_code == 200, r.text

@@ -60,7 +60,6 @@ bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="st
 
 TICKET_COOKIE = "accueil_ticket_{site}"
 PRESENCE_KEY = "presence"
-ANSWERED_KEY = "survey_answered"
 CALLBACK_KEY = "callback"
 CALLBACK_SECONDS = 15 * 60  # as long as the presence window: the visitor decides on the spot
 OTHER_LANGUAGE = "autre"    # an interpreter in a language not on the list
@@ -320,13 +319,10 @@ def checkin_post(site: str):
                 session[CALLBACK_KEY] = _seal(place, answers)
                 return redirect(url_for("kiosk.callback", site=place.slug), code=303)
             except AlreadyCheckedIn as err:  # someone else's ticket, or a lost page: see an agent
-                _record_attempt(err)
                 return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
             except InvalidAnswers as err:  # every wrong answer, checked once by the domain
                 errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
                 return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
-            except InvalidInput as err:
-                return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
             except DomainError as err:
                 return error_page(409, error_text(err))
             slot[1] = public_id
@@ -335,23 +331,27 @@ def checkin_post(site: str):
 
 
 def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
-    """Check the visitor in with their *answers*; return the ticket's link secret."""
-    with database().write_session() as s:
-        result = check_in(s, vault(), site_id=place.id, has_appointment=answers["rdv"] == "oui",
-                          nir=answers["nir"], phone=answers["phone"], channel="self",
-                          priority=answers["priority"], needs=answers["needs"],
-                          interpreter_language=answers["interpreter_language"],
-                          confirm_callback=confirm_callback,
-                          held=request.cookies.get(TICKET_COOKIE.format(site=place.slug)), now=utcnow())
-        public_id = result.ticket.public_id
-        s.commit()
+    """Check the visitor in with their *answers*; return the ticket's link secret.
+
+    A refusal because the NIR holds someone's ticket already (AlreadyCheckedIn) is counted
+    for the agents first, in a transaction of its own: the check-in's was rolled back.
+    """
+    try:
+        with database().write_session() as s:
+            result = check_in(s, vault(), site_id=place.id, has_appointment=answers["rdv"] == "oui",
+                              nir=answers["nir"], phone=answers["phone"], channel="self",
+                              priority=answers["priority"], needs=answers["needs"],
+                              interpreter_language=answers["interpreter_language"],
+                              confirm_callback=confirm_callback,
+                              held=request.cookies.get(TICKET_COOKIE.format(site=place.slug)), now=utcnow())
+            public_id = result.ticket.public_id
+            s.commit()
+    except AlreadyCheckedIn as err:
+        with database().write_session() as s:
+            record_attempt(s, ticket_id=err.ticket_id, now=utcnow())
+            s.commit()
+        raise
     return public_id
-
-
-def _record_attempt(err: AlreadyCheckedIn) -> None:
-    with database().write_session() as s:
-        record_attempt(s, ticket_id=err.ticket_id, now=utcnow())
-        s.commit()
 
 
 # --- phone call-back only ------------------------------------------------------------------
@@ -408,9 +408,6 @@ def callback_post(site: str):
         if slot[1] is None:
             try:
                 slot[1] = _issue(place, pending, confirm_callback=True)
-            except AlreadyCheckedIn as err:
-                _record_attempt(err)
-                return error_page(409, error_text(err))
             except DomainError as err:
                 return error_page(409, error_text(err))
         public_id = slot[1]
@@ -460,20 +457,19 @@ def ticket(public_id: str):
         t, site, status = _ticket_or_404(public_id)
     except NotFound as err:
         return error_page(404, error_text(err))
-    return _render_ticket(t, site, status, answered=t.surveyed or public_id in session.get(ANSWERED_KEY, []),
+    return _render_ticket(t, site, status, answered=t.surveyed,
                           thanks=request.args.get("merci") == "1")
 
 
 @bp.post("/ticket/<public_id>/avis")
 @limiter.limit(ADDRESS_LIMIT)
 def survey(public_id: str):
-    """Store the satisfaction answer, once per ticket (remembered in this phone's session)."""
+    """Store the satisfaction answer, once per ticket (the ticket knows it was answered, from any phone)."""
     try:
         t, site, status = _ticket_or_404(public_id)
     except NotFound as err:
         return error_page(404, error_text(err))
-    answered = list(session.get(ANSWERED_KEY, []))
-    if public_id in answered or t.surveyed:
+    if t.surveyed:
         return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
     rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
     try:
@@ -485,7 +481,6 @@ def survey(public_id: str):
     except InvalidInput as err:
         return _render_ticket(t, site, status, answered=False, errors={err.field or "rating": error_text(err)},
                               values={"rating": rating, "comment": comment[:1200]}, code=422)
-    session[ANSWERED_KEY] = (answered + [public_id])[-10:]
     return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
 
 

@@ -125,19 +125,24 @@ class DemoTemplate:
         return postgres.create_database(template=self.pg_name)
 
 
+def _migrate_and_fill(app) -> None:
+    """Migrate the app's database and load the demo data into it."""
+    db = app.extensions["accueil.db"]
+    upgrade(db)
+    with db.write_session() as s:
+        load_demo(s, app.extensions["accueil.vault"], now=utcnow())
+        s.commit()
+
+
 def _load(instance: Path, config: dict) -> None:
     from app import create_app
 
     app = create_app({"INSTANCE_PATH": str(instance), **config})
-    db = app.extensions["accueil.db"]
     try:
-        upgrade(db)
-        with db.write_session() as s:
-            load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-            s.commit()
+        _migrate_and_fill(app)
     finally:
         app.extensions["accueil.dispatcher"].stop()
-        db.dispose()
+        app.extensions["accueil.db"].dispose()
 
 
 TEMPLATE = DemoTemplate()
@@ -157,12 +162,8 @@ def demo_app(instance: Path, **config):
     elif not (instance / KEY_FILE).exists():
         TEMPLATE.copy_to(instance, key_only=True)
     app = create_app({"INSTANCE_PATH": str(instance), **config})
-    db = app.extensions["accueil.db"]
-    if not inspect(db.engine).has_table("alembic_version"):
-        upgrade(db)
-        with db.write_session() as s:
-            load_demo(s, app.extensions["accueil.vault"], now=utcnow())
-            s.commit()
+    if not inspect(app.extensions["accueil.db"].engine).has_table("alembic_version"):
+        _migrate_and_fill(app)
     return app
 
 

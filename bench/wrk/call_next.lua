@@ -5,14 +5,9 @@
 -- call's JSON answer). AGENTS_FILE holds one agent per line, "cookie<TAB>csrf token"; thread i
 -- takes line i + 1. Prints one JSON line at the end, like checkin.lua.
 
-local threads = {}
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")  -- setup(), done()
 
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-
-local agent, ticket, counter, calls = nil, nil, 0, 0
+local agent, ticket, counter = nil, nil, 0
 
 function init(args)
   local n = 0
@@ -35,20 +30,10 @@ function request()
     ticket = nil
     return wrk.format("POST", path, headers, body)
   end
-  calls = calls + 1
   return wrk.format("POST", "/agent/call-next", headers, body)
 end
 
 function response(status, headers, body)
   local found = body and body:match('"ticket_id":%s*(%d+)')
   if status == 200 and found then ticket = found end
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d, ' ..
-    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

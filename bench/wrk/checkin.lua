@@ -2,15 +2,11 @@
 --   wrk -t2 -c20 -d15s -s bench/wrk/checkin.lua URL -- PATH SESSIONS_FILE
 -- PATH is the form's path (/k/chaumont, or /bare for the baseline). SESSIONS_FILE holds one
 -- phone session per line, "cookie<TAB>csrf token" (a kiosk scan made beforehand); "-" for none.
--- Prints one JSON line at the end: requests, duration, errors and latency percentiles.
+-- Prints one JSON line at the end (common.lua): requests, duration, errors, latency percentiles.
 
-local threads = {}
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")  -- setup(), done()
+
 local counter = 0
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
 
 local path, sessions = "/", {}
 
@@ -45,13 +41,4 @@ function request()
   local body = "csrf_token=" .. token .. "&rdv=non&once=" .. id .. "-" .. counter ..
                "&nir=" .. nir(id, counter) .. "&phone=06+12+34+56+78"
   return wrk.format("POST", path, headers, body)
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d, ' ..
-    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

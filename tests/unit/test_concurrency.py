@@ -183,6 +183,7 @@ def test_simultaneous_survey_answers_for_one_ticket_store_one(database, vault, o
             kw = {"desk_id": office.zone_desk} if action == "call_ticket" else {}
             getattr(tickets, action)(s, site_id=office.site_id, ticket_id=t.id, now=NOW, **kw)
             s.commit()
+
     def one(_i):
         with database.write_session() as s:
             answer(s, s.get(Ticket, t.id), rating=5, comment=None)

@@ -21,7 +21,7 @@ def copy_of(console: Console):
 
 
 def opens_the_console(client) -> bool:
-    """True if the client gets the console, its live regions and a NIR in clear."""
+    """True if the client gets the console page and its live regions."""
     page = client.get("/agent/")
     snapshot = client.get("/agent/snapshot", headers=JSON)
     return page.status_code == 200 and snapshot.status_code == 200
