@@ -196,10 +196,7 @@ class LiveNamespace(Namespace):
         self._remove(sid)
         if eio_sid is not None and not any(
                 server.manager.sid_from_eio_sid(eio_sid, ns) for ns in list(server.manager.get_namespaces())):
-            try:
-                server.eio.disconnect(eio_sid)
-            except Exception:  # already gone
-                pass
+            close_transport(server, eio_sid)
 
     def cut_party(self, party: str, name: str | None = None) -> None:
         """Close every socket of *party* on this process (telling it *name* first, if given)."""
@@ -216,6 +213,25 @@ class LiveNamespace(Namespace):
 
     def cut(self, event) -> None:
         """Most audiences have no party that ends this way."""
+
+
+def close_transport(server, eio_sid: str) -> bool:
+    """Close an Engine.IO connection without waiting for what is queued on it; False if it was gone.
+
+    ``engineio.Server.disconnect`` waits until the connection's writer has sent its queue; when
+    the client closed first (a python-socketio client closes its transport as soon as its last
+    namespace is closed), the writer has ended and that wait never returns: the dispatcher,
+    which closes the sockets of a logout, then hung with every screen of the process.
+    """
+    socket = server.eio.sockets.get(eio_sid)
+    if socket is None:
+        return False
+    try:
+        socket.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
+    except Exception:  # closed meanwhile
+        pass
+    server.eio.sockets.pop(eio_sid, None)
+    return True
 
 
 def refuse(namespace: Namespace, reason: str):
@@ -290,10 +306,7 @@ class TransportGate:
                 log.warning("malformed Socket.IO packet from %s (%s); the next ones are not logged",
                             self._address_of.get(eio_sid, "?"), type(err).__name__)
             if count >= MALFORMED_LIMIT:
-                try:
-                    self.socketio.server.eio.disconnect(eio_sid)
-                except Exception:
-                    pass
+                close_transport(self.socketio.server, eio_sid)
             return None
 
     def _forget(self, eio_sid: str) -> None:
@@ -320,9 +333,7 @@ class TransportGate:
         server = self.socketio.server
         if any(server.manager.sid_from_eio_sid(eio_sid, ns) for ns in list(server.manager.get_namespaces())):
             return
-        try:
-            server.eio.disconnect(eio_sid)
-        except Exception:  # gone already
+        if not close_transport(server, eio_sid):
             self._forget(eio_sid)
 
     def _sweep(self) -> None:
@@ -342,9 +353,7 @@ class TransportGate:
                     with self._lock:
                         self._opened[eio_sid] = float("inf")  # joined: never swept again
                     continue
-                try:
-                    server.eio.disconnect(eio_sid)  # calls disconnect() above
-                except Exception:  # already gone
+                if not close_transport(server, eio_sid):  # closing calls disconnect() above
                     self._forget(eio_sid)
 
 
