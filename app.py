@@ -5,6 +5,7 @@ import importlib
 import logging
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from accueil.identity import Vault, load_data_key, read_or_create_secret
 from web import devices, fairness, i18n, proxy, realtime, security, vendor
 from web.context import database, vault
 from web.dispatch import Dispatcher
+from notify.sender import Sender, sms_transport
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT / "instance"
@@ -49,6 +51,9 @@ def _settings(instance: Path) -> dict:
         "OFFICE_NETWORKS": env.get("ACCUEIL_OFFICE_NETWORKS") or "",
         "SOCKETS_PER_ADDRESS": int(env.get("ACCUEIL_SOCKETS_PER_ADDRESS") or 0) or None,
         "LIVE_JOIN_WITHIN": float(env.get("ACCUEIL_JOIN_WITHIN") or 0) or None,
+        # Messages to visitors: sent by this process ("thread") or by `accueil notify run` ("off").
+        "NOTIFY": env.get("ACCUEIL_NOTIFY") or "thread",
+        "NOTIFY_MAX_AGE": int(env.get("ACCUEIL_NOTIFY_MAX_AGE") or 600),
     }
 
 
@@ -94,6 +99,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["accueil.dispatcher"] = dispatcher
     db.bus.subscribe(dispatcher.submit, of=(TicketEvent, SiteChanged, AccessEnded))
     realtime.init_app(app, socketio)
+    sender = Sender(app, db, app.extensions["accueil.vault"], sms_transport(app.config, os.environ),
+                    max_age=timedelta(seconds=app.config["NOTIFY_MAX_AGE"]))
+    app.extensions["accueil.sender"] = sender
+    if app.config["NOTIFY"] == "thread" and not app.config.get("ACCUEIL_CLI"):
+        db.bus.subscribe(sender.wake, of=(TicketEvent, SiteChanged))
+        started = []
+
+        @app.before_request
+        def _start_sender():
+            if not started:  # once per process: messages left pending by a restart go out
+                started.append(True)
+                sender.wake()
     for name in (*SURFACES, "api"):
         importlib.import_module(name).init_app(app, socketio)
     fairness.init_app(app)
@@ -441,6 +458,26 @@ def device_revoke(device_id: int):
     except DomainError as err:
         _fail(err)
     click.echo(f"Appareil n° {device_id} révoqué.")
+
+
+@cli.group("notify")
+def notify_group():
+    """Messages to visitors (SMS)."""
+
+
+@notify_group.command("run")
+def notify_run():
+    """Send the visitors' messages until stopped (the scale-out deployment's sender process)."""
+    import signal
+
+    sender = current_app.extensions["accueil.sender"]
+    signal.signal(signal.SIGTERM, lambda *_: sender.stop())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo("Envoi des messages : Ctrl+C pour arrêter.")
+    try:
+        sender.run_forever()
+    except KeyboardInterrupt:
+        sender.stop()
 
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

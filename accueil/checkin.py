@@ -18,7 +18,8 @@ from accueil.db import refusable
 from accueil.errors import DomainError, InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.history import log_transition, site_changed
 from accueil.ids import is_row_id
-from accueil.i18n import N_
+from accueil.i18n import LOCALES, N_
+from accueil import notices
 from accueil.lifecycle import WAITING
 from accueil.models import ACTIVE_NIR, APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
 from accueil.numbering import next_number
@@ -199,6 +200,8 @@ def check_in(
     interpreter_language: str | None = None,
     confirm_callback: bool = False,
     held: str | None = None,
+    locale: str = "fr",
+    sms: bool = True,
     now: datetime,
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
@@ -209,6 +212,9 @@ def check_in(
     *nir* None means the visitor has no number or does not know it: they still get a
     ticket, flagged for an agent to identify them. An appointment found for the NIR
     today routes to the appointment desks even if the visitor answered "no".
+
+    A phone number means the visitor is told by SMS when their turn comes, unless *sms* is
+    False (« Pas de SMS »); their messages are written in *locale*, their page's language.
 
     A person whose only appointment today is a phone call-back gets no ticket
     (CallbackOnly) unless *confirm_callback*: they still want to see someone. Their
@@ -266,6 +272,8 @@ def check_in(
         nir_enc=vault.encrypt(nir_clean) if nir_clean else None,
         nir_hash=nir_hash,
         phone_enc=vault.encrypt(phone_clean) if phone_clean else None,
+        locale=locale if locale in LOCALES else "fr",
+        reach=notices.SMS if phone_clean and sms else 0,
     )
     try:
         # On PostgreSQL a concurrent twin (double tap) can pass the lookup above; the

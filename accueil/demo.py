@@ -17,6 +17,8 @@ SITES = (
     ("saint-dizier", "Caf de la Haute-Marne — Saint-Dizier", 4, ("Bureau 1", "Bureau 2")),
 )
 ZONE_DESK = "Espace numérique"
+DIRECTIONS = {"Bureau 1": "Rez-de-chaussée, à gauche", "Bureau 2": "Rez-de-chaussée, à droite",
+              "Bureau 3": "1er étage", ZONE_DESK: "Au fond de la salle d'attente"}
 # Valid test numbers (python-stdnum's and the CNAM's own test vectors), never real people.
 DEMO_APPOINTMENT_NIRS = {
     "chaumont": ("295109912611193", "255081416802538"),
@@ -61,7 +63,8 @@ def load_demo(session: Session, vault: Vault, *, now: datetime) -> DemoReport:
         num = _get_or_add(session, report, Queue, f"{slug}: file N", site_id=site.id, letter="N",
                           defaults=dict(name="Espace numérique", kind=ZONE, seats=seats, purpose=WALK_IN))
         for desk_name, queue in [(d, rdv) for d in desk_names] + [(ZONE_DESK, num)]:
-            desk = _get_or_add(session, report, Desk, f"{slug}: {desk_name}", site_id=site.id, name=desk_name)
+            desk = _get_or_add(session, report, Desk, f"{slug}: {desk_name}", site_id=site.id, name=desk_name,
+                               defaults=dict(directions=DIRECTIONS.get(desk_name)))
             _get_or_add(session, report, DeskQueue, f"{slug}: {desk_name} → {queue.letter}",
                         desk_id=desk.id, queue_id=queue.id)
         for role, supervisor in (("agent", False), ("superviseur", True)):

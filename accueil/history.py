@@ -9,6 +9,7 @@ from sqlmodel import Session
 from accueil.clock import as_utc
 from accueil.events import SiteChanged, TicketEvent, record
 from accueil.lifecycle import EVENT_KINDS
+from accueil import notices
 from accueil.models import Site, Ticket, TicketTransition
 
 
@@ -73,4 +74,5 @@ def log_transition(
         at=now,
     )
     record(session, event)
+    notices.on_transition(session, ticket, action, now)  # its message to the visitor, if one is due
     return event

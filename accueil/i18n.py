@@ -6,6 +6,10 @@ them at render time with ``gettext(error.message_id) % error.params``.
 """
 
 
+LOCALES = ("fr", "en", "ar")
+"""The languages of the catalogues (translations/); French first, the default."""
+
+
 def N_(message: str) -> str:
     """Return *message* unchanged; the call marks it for extraction."""
     return message

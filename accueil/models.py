@@ -46,6 +46,12 @@ class Site(SQLModel, table=True):
     """An appointment assigned to an agent or desk waits this long for them before others may call it."""
     priority_rule: str = Field(default="first", max_length=10)
     """How priority tickets are ordered in their queue: accueil.needs.PRIORITY_RULES."""
+    notify_soon_people: int = 2
+    """« Bientôt votre tour » goes when this many people or fewer are before the visitor…"""
+    notify_soon_minutes: int = 5
+    """…or when the estimated wait is this many minutes or less, whichever comes first."""
+    notify_no_show: bool = True
+    """Tell a visitor who did not answer the call what to do (« Vous n'avez pas répondu à l'appel »)."""
 
 
 class OpeningPeriod(SQLModel, table=True):
@@ -86,6 +92,8 @@ class Desk(SQLModel, table=True):
     """Set while the agent has paused: the desk calls nobody."""
     capabilities: int = 0
     """Bit mask of accueil.needs: LSF video, translator device, ground floor."""
+    directions: str | None = Field(default=None, max_length=120)
+    """How to find the desk (« Rez-de-chaussée, à gauche »), shown to the visitor it calls."""
 
 
 class DeskQueue(SQLModel, table=True):
@@ -187,6 +195,10 @@ class Ticket(SQLModel, table=True):
     """The visitor has answered the survey (once a ticket; the answer itself names no ticket)."""
     checkin_attempts: int = 0
     """Check-ins refused with this ticket's NIR from somewhere else (accueil.checkin._again)."""
+    locale: str = Field(default="fr", max_length=8)
+    """The language of the visitor's page: their messages are written in it."""
+    reach: int = 0
+    """How the visitor can be told outside their page: bit mask of accueil.notices (SMS, push)."""
     # Figures kept with the anonymous ticket (statistics read these, not the personal data):
     arrival_hour: int | None = None
     """Local hour of arrival at the site (0-23)."""
@@ -293,3 +305,42 @@ class ApiToken(SQLModel, table=True):
     """Space-separated: appointments:write, queues:read, stats:read."""
     created_at: datetime = _instant(nullable=False)
     revoked_at: datetime | None = _instant()
+
+
+class Notice(SQLModel, table=True):
+    """A message to a visitor (« C'est votre tour »), written with what caused it, then sent (an outbox).
+
+    One row per ticket, kind, round and channel: the database itself refuses a second, so a
+    message is queued at most once whoever notices it first. Holds no personal data: the
+    sender reads the phone or push subscription from the ticket at the last moment.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "round", "channel"),
+        Index("ix_notice_due", "status", "next_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    site_id: int = Field(foreign_key="site.id")
+    service_day: date = Field(index=True)
+    kind: str = Field(max_length=10)
+    """soon, call, no_show (accueil.notices)."""
+    round: int = 0
+    """The call's recall count (« 2e appel »); 0 for the other kinds."""
+    channel: str = Field(max_length=5)
+    """sms or push."""
+    locale: str = Field(default="fr", max_length=8)
+    code: str = Field(max_length=8)
+    desk: str | None = Field(default=None, max_length=40)
+    directions: str | None = Field(default=None, max_length=120)
+    status: str = Field(default="pending", max_length=10)
+    """pending, sent, failed (the provider refused), expired (too late to be useful), dropped (no longer true)."""
+    attempts: int = 0
+    created_at: datetime = _instant(nullable=False)
+    next_at: datetime = _instant(nullable=False)
+    """Not tried before this (back-off after a temporary failure)."""
+    claimed_until: datetime | None = _instant()
+    """A sender holds it until then; after that, a sender that died has lost it and another takes it."""
+    done_at: datetime | None = _instant()
+    reason: str | None = Field(default=None, max_length=200)
+    """Why it failed, expired or was dropped (the provider's answer, for the agent and supervisor)."""

@@ -26,7 +26,7 @@ import qrcode
 import qrcode.image.svg
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlmodel import select
 
 from accueil import identity, presence, supervision, waiting
@@ -302,14 +302,15 @@ def checkin_post(site: str):
     nir = None if "sans_numero" in request.form else request.form.get("nir", "")[:NIR_MAX + 1]
     phone = request.form.get("phone", "")[:PHONE_MAX + 1].strip()
     needs, errors = _read_needs(request.form)
-    values = {"nir": nir or "", "phone": phone} | needs["shown"]
+    no_sms = "pas_de_sms" in request.form
+    values = {"nir": nir or "", "phone": phone, "no_sms": no_sms} | needs["shown"]
     if errors:
         return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
 
     remembered = _remembered_ticket(place)
     if remembered is not None:
         return _to_ticket(place, remembered.public_id)
-    answers = {"rdv": rdv, "nir": nir, "phone": phone or None} | needs["answers"]
+    answers = {"rdv": rdv, "nir": nir, "phone": phone or None, "sms": not no_sms} | needs["answers"]
     with _once.slot(f"{place.id}:{nonce}") as slot:
         if slot[1] is None:
             try:
@@ -342,7 +343,8 @@ def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
                               nir=answers["nir"], phone=answers["phone"], channel="self",
                               priority=answers["priority"], needs=answers["needs"],
                               interpreter_language=answers["interpreter_language"],
-                              confirm_callback=confirm_callback,
+                              confirm_callback=confirm_callback, sms=answers.get("sms", True),
+                              locale=str(get_locale()),
                               held=request.cookies.get(TICKET_COOKIE.format(site=place.slug)), now=utcnow())
             public_id = result.ticket.public_id
             s.commit()

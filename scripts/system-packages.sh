@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs (only those missing; root or sudo).
 set -euo pipefail
-PACKAGES=(make chromium libzbar0 fonts-dejavu-core postgresql redis-server nginx-light wrk)
+PACKAGES=(make nodejs chromium libzbar0 fonts-dejavu-core postgresql redis-server nginx-light wrk)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,6 +44,7 @@ class LiveServer:
         self._close_connections()  # a page left open would go on asking a database about to be dropped
         self._thread.join(10)
         self.app.extensions["accueil.dispatcher"].stop()
+        self.app.extensions["accueil.sender"].stop()
         self.db.dispose()
 
     def _close_connections(self) -> None:
@@ -60,6 +61,7 @@ class LiveServer:
         self._close_connections()
         self._thread.join(10)
         self.app.extensions["accueil.dispatcher"].stop()
+        self.app.extensions["accueil.sender"].stop()
         self.db.dispose()
 
 
@@ -137,7 +139,7 @@ def _migrate_and_fill(app) -> None:
 def _load(instance: Path, config: dict) -> None:
     from app import create_app
 
-    app = create_app({"INSTANCE_PATH": str(instance), **config})
+    app = create_app({"INSTANCE_PATH": str(instance), "NOTIFY": "off", **config})
     try:
         _migrate_and_fill(app)
     finally:
@@ -157,6 +159,9 @@ def demo_app(instance: Path, **config):
     """
     from app import create_app
 
+    # The visitors' messages are sent only where a test is about them (NOTIFY="thread"): elsewhere
+    # the sender's loop, started by the first event, would outlive its test's database.
+    config.setdefault("NOTIFY", "off")
     if "DATABASE_URL" not in config and not (instance / "accueil.db").exists():
         TEMPLATE.copy_to(instance)
     elif not (instance / KEY_FILE).exists():

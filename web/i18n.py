@@ -7,10 +7,12 @@ from flask import Blueprint, Flask, redirect, request
 from flask_babel import get_locale, gettext
 
 from accueil.errors import DomainError
+from accueil.i18n import LOCALES
 from accueil.lifecycle import STATUS_LABELS
 
-LANGUAGES = {"fr": ("Français", "ltr"), "en": ("English", "ltr"), "ar": ("العربية", "rtl")}
-DEFAULT = "fr"
+_NAMES = {"fr": ("Français", "ltr"), "en": ("English", "ltr"), "ar": ("العربية", "rtl")}
+LANGUAGES = {code: _NAMES[code] for code in LOCALES}
+DEFAULT = LOCALES[0]
 COOKIE = "lang"
 
 bp = Blueprint("i18n", __name__)

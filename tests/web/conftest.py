@@ -14,6 +14,7 @@ from tests.live import demo_app
 def app(tmp_path, app_database):
     app = demo_app(tmp_path / "instance", RATELIMIT_ENABLED=False, TESTING=True, **app_database)
     yield app
+    app.extensions["accueil.sender"].stop()
     app.extensions["accueil.db"].dispose()
 
 

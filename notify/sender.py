@@ -1,0 +1,219 @@
+"""The sender: writes « bientôt » when it becomes due, then delivers the outbox, retrying what can wait.
+
+It runs in the one process of the embedded default (a background task started by the first
+event, ending when idle) or as its own process in the scale-out deployment
+(``accueil notify run``). Several senders may run at once: each message is claimed by one
+(``accueil.notices.claim``). A sender killed mid-batch loses nothing: what it had claimed is
+taken again when the lease ends. What can still happen twice: a message the SMSC accepted
+just before the kill, or whose answer was lost with the connection, is sent again (README).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from sqlmodel import select
+
+from accueil import notices, site_state
+from accueil.clock import service_day, utcnow
+from accueil.identity import mask_phone
+from accueil.lifecycle import WAITING
+from accueil.models import Notice, Site, Ticket
+from notify.sms import NotNow, Refused, SmppLink, SmppSettings
+from notify.texts import render
+
+log = logging.getLogger(__name__)
+
+MAX_AGE = timedelta(minutes=10)
+"""A message not delivered after this is given up: a call from twenty minutes ago is worse than none."""
+SWEEP_EVERY = 10.0
+"""Seconds between two looks at a site whose state did not change (estimates move with time)."""
+IDLE_EXIT = 120.0
+"""Seconds without anything to send after which the in-process sender stops (the next event starts it)."""
+
+
+class LogSms:
+    """The demo's SMS: written to the log, the number masked, never sent."""
+
+    def send(self, number: str, text: str) -> str:
+        log.info("SMS to %s: %s", mask_phone(number), text)
+        return "log"
+
+    def close(self) -> None:
+        pass
+
+
+def sms_transport(config: dict, environ):
+    """The SMS transport the settings name: ``log`` (the default), ``smpp``, or None (``off``)."""
+    kind = (config.get("SMS_TRANSPORT") or environ.get("ACCUEIL_SMS") or "log").lower()
+    if kind == "off":
+        return None
+    if kind == "smpp":
+        return SmppLink(config.get("SMPP") or SmppSettings.from_environ(environ))
+    if kind != "log":
+        raise RuntimeError("ACCUEIL_SMS must be log, smpp or off")
+    return LogSms()
+
+
+class Sender:
+    """Derive and deliver the visitors' messages of one database."""
+
+    def __init__(self, app, db, vault, sms, *, max_age: timedelta = MAX_AGE, batch: int = 20,
+                 sweep_every: float = SWEEP_EVERY, lease: timedelta = notices.LEASE) -> None:
+        self.app, self.db, self.vault, self.sms = app, db, vault, sms
+        self.max_age, self.batch, self.sweep_every, self.lease = max_age, batch, sweep_every, lease
+        self._versions: dict[int, int] = {}
+        self._swept: dict[int, float] = {}
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._running = False
+        self._stopped = False
+        self.sent = 0
+
+    # --- one round ----------------------------------------------------------------------------
+
+    def sweep(self) -> int:
+        """Write « bientôt » for the sites whose state changed, or was last looked at a while ago."""
+        now = utcnow()
+        considered = 0
+        with self.db.session() as s:
+            sites = s.exec(select(Site)).all()
+            candidates = set(s.exec(select(Ticket.site_id).where(Ticket.status == WAITING, Ticket.reach != 0)
+                                    .distinct()).all())
+        for site in sites:
+            changed = self._versions.get(site.id) != site.version
+            stale = time.monotonic() - self._swept.get(site.id, 0.0) >= self.sweep_every
+            if site.id not in candidates or not (changed or stale):
+                continue
+            with self.db.write_session() as s:
+                state = site_state.read(s, site.id, now=now)
+                if state is not None:
+                    considered += notices.enqueue_soon(s, site, state, now)
+                s.commit()
+            self._versions[site.id] = site.version
+            self._swept[site.id] = time.monotonic()
+        return considered
+
+    def deliver(self) -> int:
+        """Claim a batch of due messages and deliver each; return how many were claimed."""
+        now = utcnow()
+        with self.db.session() as s:  # a read first: an idle poll takes no writer's turn
+            if not notices.anything_due(s, now=now):
+                return 0
+        with self.db.write_session() as s:
+            notices.expire_old(s, now=now, max_age=self.max_age)
+            claimed = notices.claim(s, now=now, limit=self.batch, lease=self.lease)
+            s.commit()
+        held_until = time.monotonic() + self.lease.total_seconds() / 2
+        for i, notice in enumerate(claimed):
+            if time.monotonic() > held_until:  # a slow SMSC: let another sender have the rest before our lease ends
+                with self.db.write_session() as s:
+                    notices.release(s, [n.id for n in claimed[i:]])
+                    s.commit()
+                break
+            self._deliver_one(notice)
+        return len(claimed)
+
+    def _deliver_one(self, notice) -> None:
+        now = utcnow()
+        with self.db.session() as s:
+            ticket = s.get(Ticket, notice.ticket_id)
+            site = s.get(Site, notice.site_id)
+        today = service_day(now, site.timezone) if site is not None else None
+        why_not = notices.still_true(notice, ticket, today)
+        outcome, reason = "dropped", why_not
+        if why_not is None:
+            outcome, reason = self._send(notice, ticket)
+        with self.db.write_session() as s:
+            now = utcnow()
+            if outcome == "sent":
+                notices.mark_sent(s, notice.id, now=now)
+                self.sent += 1
+            elif outcome == "failed":
+                notices.mark_failed(s, notice.id, now=now, reason=reason)
+            elif outcome == "retry":
+                notices.retry_later(s, notice, now=now, reason=reason, max_age=self.max_age)
+            else:
+                notices.mark_dropped(s, notice.id, now=now, reason=reason)
+            s.commit()
+
+    def _send(self, notice, ticket) -> tuple[str, str | None]:
+        if notice.channel != "sms":
+            return "dropped", f"no {notice.channel} transport"
+        if self.sms is None:
+            return "dropped", "SMS turned off"
+        number = self.vault.decrypt_optional(ticket.phone_enc)
+        if not number:
+            return "dropped", "no phone number"
+        with self.app.app_context():
+            _title, text = render(notice)
+        try:
+            self.sms.send(number, text)
+        except Refused as err:
+            return "failed", str(err)
+        except NotNow as err:
+            return "retry", str(err)
+        except Exception as err:  # a fault of ours or the library's: logged, tried again until too old
+            log.exception("an SMS could not be sent")
+            return "retry", type(err).__name__
+        return "sent", None
+
+    def run_once(self) -> int:
+        """One round: the sweep, then a batch; return how many messages were claimed."""
+        self.sweep()
+        return self.deliver()
+
+    # --- running -------------------------------------------------------------------------------
+
+    def wake(self, _event=None) -> None:
+        """Something changed (an event of this process): look now, starting the loop if it sleeps."""
+        self._wake.set()
+        if self._stopped:
+            return
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+        socketio = self.app.extensions.get("accueil.socketio")
+        if socketio is not None:
+            socketio.start_background_task(self._loop, IDLE_EXIT)
+        else:
+            threading.Thread(target=self._loop, args=(IDLE_EXIT,), daemon=True, name="notify").start()
+
+    def _loop(self, idle_exit: float | None, poll: float = 1.0) -> None:
+        idle_since = time.monotonic()
+        try:
+            while not self._stopped:
+                self._wake.clear()
+                try:
+                    busy = self.run_once()
+                except Exception:  # the database away a moment: try again shortly
+                    log.exception("the notification sender failed a round")
+                    busy = 0
+                if busy:
+                    idle_since = time.monotonic()
+                    continue
+                if idle_exit is not None and time.monotonic() - idle_since > idle_exit and not self._has_work():
+                    return
+                self._wake.wait(poll)
+        finally:
+            with self._lock:
+                self._running = False
+
+    def _has_work(self) -> bool:
+        with self.db.session() as s:
+            pending = s.exec(select(Notice.id).where(Notice.status == notices.PENDING).limit(1)).first()
+            waiting = s.exec(select(Ticket.id).where(Ticket.status == WAITING, Ticket.reach != 0).limit(1)).first()
+        return pending is not None or waiting is not None
+
+    def run_forever(self, poll: float = 0.5) -> None:
+        """The loop of ``accueil notify run``: until stopped (SIGTERM)."""
+        self._loop(None, poll)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        if self.sms is not None:
+            self.sms.close()
