@@ -40,7 +40,7 @@ CALL_FIELDS = ("key", "code", "letter", "place", "kind", "at", "time")
 """The only fields of a call a display (or the API) receives."""
 QUEUE_FIELDS = ("letter", "name", "count")
 """The only fields of a queue a display receives (the API adds ``estimate``)."""
-PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "recalls",
+PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "directions", "recalls",
                 "appointment_at", "appointment_kind", "appointment_not_found", "day")
 """The only fields of a ticket its visitor's page receives (tests hold every payload to this list)."""
 
@@ -145,6 +145,7 @@ def phone_fields(state: SiteState, ticket, appointment) -> dict:
         "ahead": ahead,
         "estimate": _estimate(est),
         "desk": state.desk_name(ticket.desk_id) if ticket.status in (CALLED, SERVING) else None,
+        "directions": state.desk_directions(ticket.desk_id) if ticket.status == CALLED else None,
         "recalls": ticket.recalls,
         "appointment_at": as_utc(appointment.at).isoformat() if appointment else None,
         "appointment_kind": appointment.kind if appointment else None,  # "phone": a call-back, not a visit

@@ -199,6 +199,8 @@ class Ticket(SQLModel, table=True):
     """The language of the visitor's page: their messages are written in it."""
     reach: int = 0
     """How the visitor can be told outside their page: bit mask of accueil.notices (SMS, push)."""
+    left: bool = False
+    """The visitor left the queue from their page (« Je pars »): cancelled by them, not by an agent."""
     # Figures kept with the anonymous ticket (statistics read these, not the personal data):
     arrival_hour: int | None = None
     """Local hour of arrival at the site (0-23)."""

@@ -154,6 +154,10 @@ class SiteState:
         desk = self.desks.get(desk_id) if desk_id is not None else None
         return desk.name if desk is not None else None
 
+    def desk_directions(self, desk_id: int | None) -> str | None:
+        desk = self.desks.get(desk_id) if desk_id is not None else None
+        return desk.directions if desk is not None else None
+
     def in_hand(self) -> list[ActiveTicket]:
         return [t for t, _a in self.active if t.status in (CALLED, SERVING)]
 

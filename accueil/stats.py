@@ -38,6 +38,8 @@ class Figures:
     within_target: int = 0
     left_without_contact: int = 0
     no_shows: int = 0
+    left_before_call: int = 0
+    """Visitors who left the queue from their page (« Je pars »): part of those who left without contact."""
     arrivals_by_hour: dict[int, int] = field(default_factory=dict)
     wait_buckets: list[tuple[str, int]] = field(default_factory=list)
     wait_median: float | None = None
@@ -85,6 +87,7 @@ def compute(session: Session, *, site_id: int, start: date, end: date, queue_let
     fig.arrivals_by_hour = {h: hours.get(h, 0) for h in range(24)}
     fig.tickets = sum(hours.values())
     fig.no_shows = session.exec(select(func.count()).select_from(Ticket).where(*period, Ticket.status == NO_SHOW)).one()
+    fig.left_before_call = session.exec(select(func.count()).select_from(Ticket).where(*period, Ticket.left == True)).one()  # noqa: E712
     seen = [*period, col(Ticket.first_started_at).is_not(None)]
     waits = [w / 60 for w in session.exec(select(Ticket.wait_seconds).where(*seen)).all()]
     services = [m / 60 for m in session.exec(
@@ -125,6 +128,7 @@ def rows(fig: Figures) -> list[tuple[str, str, object]]:
          None if fig.share_within_target is None else round(fig.share_within_target, 4)),
         ("indicateur", "partis sans contact", fig.left_without_contact),
         ("indicateur", "absents à l'appel", fig.no_shows),
+        ("indicateur", "partis avant l'appel", fig.left_before_call),
         ("indicateur", "attente médiane (min)", _round(fig.wait_median)),
         ("indicateur", "attente moyenne (min)", _round(fig.wait_mean)),
         ("indicateur", "durée médiane d'entretien (min)", _round(fig.service_median)),

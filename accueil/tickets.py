@@ -282,6 +282,12 @@ def cancel(session: Session, *, site_id: int, ticket_id: int, desk_id: int | Non
                        agent_id=agent_id, now=now, values={"finished_at": as_utc(now)})
 
 
+def leave(session: Session, *, ticket: Ticket, now: datetime) -> Ticket:
+    """The visitor leaves the queue from their page (« Je pars »): their ticket is cancelled, by them."""
+    return _transition(session, "cancel", site_id=ticket.site_id, ticket_id=ticket.id, desk_id=None, agent_id=None,
+                       now=now, values={"finished_at": as_utc(now), "left": True})
+
+
 def transfer(session: Session, *, site_id: int, ticket_id: int, queue_id: int, desk_id: int | None = None,
              agent_id: int | None = None, now: datetime) -> Ticket:
     """Send the ticket to wait in another queue of the site; it keeps its number.

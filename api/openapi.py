@@ -116,7 +116,8 @@ DOCUMENT = {
             "Statistics": {
                 "type": "object", "additionalProperties": False,
                 "required": ["site", "from", "to", "queue", "tickets", "visits", "within_20_minutes",
-                             "share_within_20_minutes", "left_without_contact", "no_shows", "arrivals_by_hour",
+                             "share_within_20_minutes", "left_without_contact", "no_shows", "left_before_call",
+                             "arrivals_by_hour",
                              "wait_distribution", "wait_minutes", "service_minutes", "satisfaction"],
                 "properties": {
                     "site": {"type": "string"}, "from": {"type": "string", "format": "date"},
@@ -125,6 +126,7 @@ DOCUMENT = {
                     "within_20_minutes": {"type": "integer"},
                     "share_within_20_minutes": NULLABLE_NUMBER,
                     "left_without_contact": {"type": "integer"}, "no_shows": {"type": "integer"},
+                    "left_before_call": {"type": "integer"},
                     "arrivals_by_hour": {"type": "array", "minItems": 24, "maxItems": 24, "items": {"type": "integer"}},
                     "wait_distribution": {"type": "array", "items": {
                         "type": "object", "required": ["range", "visits"], "additionalProperties": False,

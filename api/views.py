@@ -157,7 +157,7 @@ def statistics(site: str):
         "site": fig.site, "from": fig.start.isoformat(), "to": fig.end.isoformat(), "queue": fig.queue,
         "tickets": fig.tickets, "visits": fig.visits, "within_20_minutes": fig.within_target,
         "share_within_20_minutes": fig.share_within_target, "left_without_contact": fig.left_without_contact,
-        "no_shows": fig.no_shows, "arrivals_by_hour": [fig.arrivals_by_hour[h] for h in range(24)],
+        "no_shows": fig.no_shows, "left_before_call": fig.left_before_call, "arrivals_by_hour": [fig.arrivals_by_hour[h] for h in range(24)],
         "wait_distribution": [{"range": r, "visits": n} for r, n in fig.wait_buckets],
         "wait_minutes": {"median": fig.wait_median, "mean": fig.wait_mean},
         "service_minutes": {"median": fig.service_median, "mean": fig.service_mean},

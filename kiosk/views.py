@@ -29,7 +29,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from flask_babel import get_locale, gettext
 from sqlmodel import select
 
-from accueil import identity, presence, supervision, waiting
+from accueil import identity, presence, supervision, tickets, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
 from accueil.ids import is_slug
@@ -44,7 +44,7 @@ from accueil.checkin import (
 )
 from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.configuration import closed_now
-from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from accueil.i18n import N_
 from accueil.lifecycle import ACTIVE
 from accueil.models import Site, Ticket
@@ -486,6 +486,23 @@ def survey(public_id: str):
     return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
 
 
+@bp.post("/ticket/<public_id>/partir")
+@limiter.limit(ADDRESS_LIMIT)
+def leave(public_id: str):
+    """« Je pars »: the visitor gives up their place (confirmed on the page); consoles and display update live."""
+    try:
+        t, _site, _status = _ticket_or_404(public_id)
+    except NotFound as err:
+        return error_page(404, error_text(err))
+    try:
+        with database().write_session() as s:
+            tickets.leave(s, ticket=t, now=utcnow())
+            s.commit()
+    except InvalidTransition:  # called meanwhile, or left already: the page says where things stand
+        pass
+    return redirect(url_for("kiosk.ticket", public_id=public_id), code=303)
+
+
 def describe(status: dict, phrases: dict) -> dict:
     """Spell a public status with the page's phrases (the same rules as ticket.js)."""
     ahead, est, desk = status.get("ahead"), status.get("estimate"), status.get("desk") or ""
@@ -505,8 +522,9 @@ def describe(status: dict, phrases: dict) -> dict:
         estimate_text = phrases["under"].replace("{high}", str(est["high"]))
     else:
         estimate_text = phrases["between"].replace("{low}", str(est["low"])).replace("{high}", str(est["high"]))
-    return {"ahead": ahead_text, "estimate": estimate_text, "desk": phrases["desk"].replace("{desk}", desk),
-            "serving": phrases["serving"].replace("{desk}", desk)}
+    return {"ahead": ahead_text, "estimate": estimate_text, "desk": desk,
+            "serving": phrases["serving"].replace("{desk}", desk),
+            "round": phrases["round"].replace("{n}", str(status.get("recalls", 0) + 1)) if status.get("recalls") else ""}
 
 
 def texts() -> dict:
@@ -520,6 +538,9 @@ def texts() -> dict:
         "unknown": gettext("Personne ne reçoit pour le moment. Nous ne pouvons pas estimer l'attente."),
         "offline": gettext("Connexion perdue. La page se met à jour dès que la connexion revient."),
         "online": gettext("Cette page se met à jour toute seule."),
-        "desk": gettext("Allez à : %(desk)s", desk="{desk}"),
         "serving": gettext("Vous êtes reçu à : %(desk)s", desk="{desk}"),
+        "round": gettext("%(n)se appel", n="{n}"),
+        "wake_on": gettext("L'écran reste allumé."),
+        "wake_off": gettext("L'écran peut s'éteindre."),
+        "wake_none": gettext("Ce téléphone ne peut pas garder l'écran allumé."),
     }

@@ -1,5 +1,5 @@
 """Messages to visitors (the outbox), their language and channels on the ticket, when « bientôt » goes,
-and how to find each desk.
+how to find each desk, and tickets their visitor gave up (« Je pars »).
 
 Revision ID: 0012_notices
 Revises: 0011_ticket_surveyed
@@ -28,6 +28,7 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.add_column(sa.Column("locale", sqlmodel.AutoString(length=8), nullable=False, server_default="fr"))
         batch_op.add_column(sa.Column("reach", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("left", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "notice",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("notice")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_column("left")
         batch_op.drop_column("reach")
         batch_op.drop_column("locale")
     with op.batch_alter_table("desk", schema=None) as batch_op:

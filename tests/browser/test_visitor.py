@@ -79,6 +79,13 @@ def test_from_the_kiosk_qr_code_to_its_your_turn(browser, live):
     assert axe_violations(phone) == []
     assert phone.is_hidden("#called-block")
     assert "Vous êtes la prochaine personne appelée." in phone.text_content("#ahead")
+    # Asked for, the screen stays on (Screen Wake Lock); asked again, it may turn off.
+    phone.click("#wake")
+    phone.wait_for_function("() => document.getElementById('wake').getAttribute('aria-pressed') === 'true'")
+    assert phone.text_content("#wake-state") == "L'écran reste allumé."
+    phone.click("#wake")
+    phone.wait_for_function("() => document.getElementById('wake').getAttribute('aria-pressed') === 'false'")
+    assert phone.text_content("#wake-state") == "L'écran peut s'éteindre."
 
     site_id, desk_id = chaumont(live)
     with live.db.write_session() as s:
@@ -86,8 +93,24 @@ def test_from_the_kiosk_qr_code_to_its_your_turn(browser, live):
         s.commit()
     phone.wait_for_selector("#called-block:not([hidden])", timeout=WAIT_MS)
     assert phone.text_content("#called-block h2") == "C'est votre tour"
-    assert phone.text_content("#called-desk").strip() == "Allez à : Espace numérique"
+    assert phone.text_content("#called-desk").strip() == "Espace numérique"
+    assert phone.text_content("#called-directions").strip() == "Au fond de la salle d'attente"
     phone.wait_for_function("() => document.body.getAttribute('data-alerted') === '1'", timeout=WAIT_MS)
+    # The whole screen says it: the desk as large as the number, the title too (a tab, a screen reader).
+    assert phone.title().startswith("C'est votre tour — Ticket N001")
+    box, screen = phone.locator("#called-block").bounding_box(), phone.viewport_size
+    assert (box["width"], box["height"]) == (screen["width"], screen["height"])  # the whole phone screen
+    sizes = phone.evaluate("""() => ['.turn-code', '#called-desk'].map(
+        (q) => parseFloat(getComputedStyle(document.querySelector(q)).fontSize))""")
+    assert sizes[0] == sizes[1] >= 48
+    assert phone.is_hidden("#called-round")
+    with live.db.write_session() as s:
+        t = s.exec(select(Ticket)).one()
+        tickets.recall(s, site_id=site_id, ticket_id=t.id, now=utcnow())
+        s.commit()
+    phone.wait_for_selector("#called-round:not([hidden])", timeout=WAIT_MS)
+    assert phone.text_content("#called-round") == "2e appel"
+    phone.wait_for_function("() => document.body.getAttribute('data-alerted') === '2'", timeout=WAIT_MS)
     assert axe_violations(phone) == []
 
     # A second scan on the same phone shows the same ticket.

@@ -410,7 +410,36 @@ def test_the_called_ticket_says_its_your_turn_with_the_desk(app, client):
     public_id = checked_in(app, client)
     move(app, public_id, "call")
     body = text_of(client.get(f"/ticket/{public_id}"))
-    assert "C'est votre tour" in body and "Allez à : Espace numérique" in body
+    assert "<title>C'est votre tour — Ticket N001" in body and 'class="visitor ticket-page turn"' in body
+    assert '<p class="turn-go">Allez à :</p>' in body and 'class="turn-desk">Espace numérique</p>' in body
+    assert 'class="turn-directions">Au fond de la salle d\'attente</p>' in body  # the desk's directions
+    assert 'id="called-round" class="turn-round" hidden' in body
+    move(app, public_id, "recall")
+    body = text_of(client.get(f"/ticket/{public_id}"))
+    assert 'id="called-round" class="turn-round">2e appel</p>' in body
+
+
+def test_a_visitor_can_leave_the_queue_from_their_page(app, client):
+    public_id = checked_in(app, client, make_nir(7))
+    page = client.get(f"/ticket/{public_id}")
+    assert "Je pars" in text_of(page) and "Vous quittez la file. Votre ticket sera annulé." in text_of(page)
+    token = csrf_from(page.get_data(as_text=True))
+    assert client.post(f"/ticket/{public_id}/partir").status_code == 400  # no CSRF token: nothing happens
+    with app.extensions["accueil.db"].session() as s:
+        assert s.exec(select(Ticket).where(Ticket.public_id == public_id)).one().status == "waiting"
+    r = client.post(f"/ticket/{public_id}/partir", data={"csrf_token": token})
+    assert r.status_code == 303
+    page = text_of(client.get(f"/ticket/{public_id}"))
+    assert "Vous avez quitté la file." in page and "Je pars" not in page
+    with app.extensions["accueil.db"].session() as s:
+        t = s.exec(select(Ticket).where(Ticket.public_id == public_id)).one()
+        assert (t.status, t.left) == ("cancelled", True)
+        from accueil.stats import compute
+        fig = compute(s, site_id=t.site_id, start=t.service_day, end=t.service_day)
+    assert fig.left_before_call == 1
+    # Twice (a double tap) or on a ticket that is not there: a page, never an error.
+    assert client.post(f"/ticket/{public_id}/partir", data={"csrf_token": token}).status_code == 303
+    assert client.post("/ticket/" + "x" * 30 + "/partir", data={"csrf_token": token}).status_code == 404
 
 
 def test_after_the_visit_a_survey_is_stored_without_link_and_once(app, client):

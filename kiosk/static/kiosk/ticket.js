@@ -70,11 +70,19 @@
     }
     var where = $("where");
     if (where && state.place) { setText("where", where.getAttribute("data-" + (state.place === "zone" ? "zone" : "desks"))); }
-    setText("called-desk", fill(texts.desk, { desk: state.desk || "" }));
+    setText("called-desk", state.desk || "");
+    setText("called-directions", state.directions || "");
+    $("called-directions").hidden = !state.directions;
+    var round = typeof state.recalls === "number" && state.recalls > 0 ? fill(texts.round, { n: state.recalls + 1 }) : "";
+    setText("called-round", round);
+    $("called-round").hidden = !round;
     setText("serving-desk", fill(texts.serving, { desk: state.desk || "" }));
     $("waiting-block").hidden = state.status !== "waiting";
     $("called-block").hidden = state.status !== "called";
     $("serving-block").hidden = state.status !== "serving";
+    document.body.classList.toggle("turn", state.status === "called");
+    var title = root.getAttribute(state.status === "called" ? "data-title-turn" : "data-title");
+    if (title && document.title !== title) { document.title = title; }
     var recalled = recalls !== null && typeof state.recalls === "number" && state.recalls > recalls;
     if (state.status === "called" && (shown !== "called" || recalled)) {
       alertVisitor();
@@ -82,6 +90,31 @@
     if (typeof state.recalls === "number") { recalls = state.recalls; }
     shown = state.status;
     root.setAttribute("data-status", shown);
+  }
+
+  // « Garder l'écran allumé »: the Screen Wake Lock API, asked for by the visitor only; the
+  // browser lets it go when the page is hidden, so it is asked again when the page comes back.
+  var wakeBox = $("wake-box"), wakeButton = $("wake"), lock = null, wanted = false;
+  function showWake(refused) {
+    wakeButton.setAttribute("aria-pressed", String(Boolean(lock)));
+    setText("wake-state", lock ? texts.wake_on : (refused ? texts.wake_none : texts.wake_off));
+  }
+  function takeWake() {
+    navigator.wakeLock.request("screen").then(function (l) {
+      lock = l;
+      l.addEventListener("release", function () { lock = null; showWake(false); });
+      showWake(false);
+    }).catch(function () { lock = null; wanted = false; showWake(true); });
+  }
+  if (wakeBox && "wakeLock" in navigator) {
+    wakeBox.hidden = false;
+    wakeButton.addEventListener("click", function () {
+      wanted = !lock;
+      if (lock) { lock.release(); lock = null; showWake(false); } else { takeWake(); }
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (wanted && !lock && document.visibilityState === "visible") { takeWake(); }
+    });
   }
 
   window.Accueil.live({
