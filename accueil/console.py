@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from accueil import desks as desk_rules
-from accueil import site_state
+from accueil import notices, site_state
 from accueil.clock import as_utc
 from accueil.db import refusable
 from accueil.errors import InvalidInput, NotFound
@@ -63,6 +63,10 @@ class TicketView:
     """« early » or « late » against the appointment's check-in window, when the model has it."""
     other_attempts: int = 0
     """Check-ins refused with this ticket's NIR from another phone (accueil.checkin._again)."""
+    reach: tuple[str, ...] = ()
+    """How the visitor is told outside their page (accueil.notices channels: sms, push)."""
+    message_failed: str | None = None
+    """Why the latest message to the visitor was not delivered (the provider's answer), if it was not."""
 
 
 @dataclass
@@ -138,7 +142,7 @@ class Masks:
 
 
 _DETAIL_FIELDS = ("id", "arrived_at", "priority", "needs_identification", "channel", "needs", "interpreter_language",
-                  "arrival_flag", "nir_enc", "phone_enc", "checkin_attempts")
+                  "arrival_flag", "nir_enc", "phone_enc", "checkin_attempts", "reach")
 
 
 def listed(state: SiteState) -> list:
@@ -155,20 +159,22 @@ def listed(state: SiteState) -> list:
 
 
 def details(session: Session, tickets) -> dict[int, tuple]:
-    """What only the consoles show of the listed *tickets* (arrival, flags, encrypted numbers), by id."""
+    """What only the consoles show of the listed *tickets* (arrival, flags, encrypted numbers, a message
+    not delivered), by id."""
     ids = [t.id for t in tickets]
     if not ids:
         return {}
     rows = session.execute(select(*(getattr(Ticket, name) for name in _DETAIL_FIELDS))
                            .where(col(Ticket.id).in_(ids))).all()
-    return {row[0]: row for row in rows}
+    failed = notices.last_failures(session, [row[0] for row in rows if row[-1]])
+    return {row[0]: (*row, failed.get(row[0])) for row in rows}
 
 
 class _Detail:
-    __slots__ = _DETAIL_FIELDS
+    __slots__ = (*_DETAIL_FIELDS, "message_failed")
 
     def __init__(self, row) -> None:
-        for name, value in zip(_DETAIL_FIELDS, row):
+        for name, value in zip(self.__slots__, row):
             setattr(self, name, value)
 
 
@@ -207,6 +213,7 @@ def site_view(state: SiteState, masks: Masks, *, now: datetime, extra: dict[int,
             arrival_flag=d.arrival_flag,
             needs=tuple(need_codes(d.needs or 0)), interpreter_language=d.interpreter_language,
             other_attempts=d.checkin_attempts or 0,
+            reach=tuple(notices.channels(d.reach or 0)), message_failed=d.message_failed,
         )
         if ticket.status == WAITING:
             queue.waiting.append(tv)

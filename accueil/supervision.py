@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from accueil import desks as desk_rules
-from accueil import stats
+from accueil import notices, stats
 from accueil.clock import as_utc, service_day
 from accueil.db import Database
 from accueil.errors import NotFound
@@ -61,6 +61,8 @@ class Picture:
     today: stats.Figures
     late: list[LateTicket] = field(default_factory=list)
     offline: list[OfflineDevice] = field(default_factory=list)
+    messages: notices.Health | None = None
+    """The sender of the visitors' messages: what waits, what failed, the day's SMS (they cost money)."""
 
 
 def offline_devices(session: Session, *, site_id: int, now: datetime) -> list[OfflineDevice]:
@@ -124,4 +126,5 @@ def picture(session: Session, *, site_id: int, now: datetime) -> Picture:
         desks=desk_rules.states(session, site_id=site_id),
         today=stats.compute(session, site_id=site_id, start=day, end=day),
         late=late, offline=offline_devices(session, site_id=site_id, now=now),
+        messages=notices.health(session, site_id, day, now=now),
     )

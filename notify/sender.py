@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from accueil import notices, site_state
 from accueil.clock import service_day, utcnow
+from accueil.history import site_changed
 from accueil.identity import mask_phone
 from accueil.lifecycle import WAITING
 from accueil.models import Notice, Site, Ticket
@@ -133,6 +134,7 @@ class Sender:
                 self.sent += 1
             elif outcome == "failed":
                 notices.mark_failed(s, notice.id, now=now, reason=reason)
+                site_changed(s, notice.site_id, now, kind="messages")  # the consoles show the agent at once
             elif outcome == "retry":
                 notices.retry_later(s, notice, now=now, reason=reason, max_age=self.max_age)
             else:

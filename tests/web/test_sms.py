@@ -6,6 +6,7 @@ the SMSC reports the submit_sm PDUs as the operator receives them.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -247,5 +248,40 @@ def test_a_sender_killed_mid_batch_loses_no_message(app, app_database, tmp_path)
         assert reached == {f"336444444{10 + i:02d}" for i in range(count)}  # every visitor, at least once
         # At most the message in flight at the kill went twice (README: what can still be sent twice).
         assert len(smsc.submits(accepted_only=True)) - count <= 1
+    finally:
+        smsc.stop()
+
+
+def test_agents_see_who_gets_an_sms_and_what_was_not_delivered(app):
+    from tests.web.test_console import Console
+
+    smsc = Smsc(reject="33655555555")
+    try:
+        good = called_in_queue(app, 30, "06 66 66 66 66")
+        bad = called_in_queue(app, 31, "06 55 55 55 55")
+        db, vault = app.extensions["accueil.db"], app.extensions["accueil.vault"]
+        site_id, _desk = chaumont(db)
+        with db.write_session() as s:  # one more who said « Pas de SMS », waiting
+            quiet = check_in(s, vault, site_id=site_id, has_appointment=True, nir=make_nir(32), phone="0677777777",
+                             sms=False, now=utcnow()).ticket
+            s.commit()
+        sender = sender_for(app, smsc.port)
+        assert drain(sender, lambda: {n.status for n in notices_of(app)} == {"sent", "failed"})
+        sender.stop()
+        agent = Console(app, "agent.chaumont")
+        with db.session() as s:  # the agent sits at the desk that called the visitor the SMSC refused
+            desk = s.exec(select(Desk).where(Desk.site_id == site_id, Desk.name == "Bureau 2")).one()
+        assert agent.post("/agent/desk", desk_id=desk.id).status_code == 200
+        page = agent.get("/agent/").get_data(as_text=True)
+        waiting_row = page[page.index(f'data-code="{quiet.code}"'):][:3000]
+        assert "Pas de SMS : prévenu sur sa page seulement" in waiting_row
+        hand = page[page.index('id="hand-title"'):page.index('id="hand-title"') + 4000]
+        assert bad.code in hand and "Prévenu par SMS" in hand
+        assert "SMS non remis : Invalid Destination Address (0x0000000B)" in hand
+        assert page.count("SMS non remis") == 1  # the visitor reached by SMS has no such flag
+        supervision = Console(app, "superviseur.chaumont").get("/agent/supervision").get_data(as_text=True)
+        assert re.search(r'id="sup-sms-today">[^<]*<strong>1</strong>', supervision)
+        assert re.search(r'id="sup-failed" class="sup-alert">[^<]*<strong>1</strong>', supervision)
+        assert re.search(r'id="sup-pending">[^<]*<strong>0</strong>', supervision)
     finally:
         smsc.stop()
