@@ -41,6 +41,9 @@ MAX_RETENTION_HOURS = 720
 """Personal data is kept at most 30 days after the visit (data minimisation)."""
 MAX_WINDOW_MINUTES = 240
 MAX_ASSIGNED_WAIT_MINUTES = 120
+MAX_SOON_PEOPLE = 20
+MAX_SOON_MINUTES = 60
+MAX_DIRECTIONS = 120
 MAX_SEATS = 500
 MAX_PERIODS = 3
 PERIOD_RE = re.compile(r"^(\d{1,2})[:h](\d{2})\s*[-–à]\s*(\d{1,2})[:h](\d{2})$")
@@ -94,8 +97,10 @@ def create_site(session: Session, *, slug: str, name: str, timezone: str = DEFAU
 
 def update_site(session: Session, *, site_id: int, name: str, retention_hours: object, checkin_early_minutes: object,
                 checkin_late_minutes: object, assigned_wait_minutes: object, priority_rule: str,
-                now: datetime) -> Site:
-    """Change the site's name, retention of personal data, check-in window, assigned wait and priority rule."""
+                notify_soon_people: object = None, notify_soon_minutes: object = None,
+                notify_no_show: bool | None = None, now: datetime) -> Site:
+    """Change the site's name, retention of personal data, check-in window, assigned wait, priority rule and,
+    when given, when visitors are told « bientôt votre tour » and whether an absent one is told what to do."""
     site = _site(session, site_id)
     values = {
         "name": _text(name, "name", 120),
@@ -106,6 +111,12 @@ def update_site(session: Session, *, site_id: int, name: str, retention_hours: o
                                          MAX_ASSIGNED_WAIT_MINUTES),
         "priority_rule": needs.check_rule(priority_rule),
     }
+    if notify_soon_people is not None:
+        values["notify_soon_people"] = _number(notify_soon_people, "notify_soon_people", 0, MAX_SOON_PEOPLE)
+    if notify_soon_minutes is not None:
+        values["notify_soon_minutes"] = _number(notify_soon_minutes, "notify_soon_minutes", 0, MAX_SOON_MINUTES)
+    if notify_no_show is not None:
+        values["notify_no_show"] = bool(notify_no_show)
     for key, value in values.items():
         setattr(site, key, value)
     session.add(site)
@@ -334,12 +345,16 @@ def _set_queues(session: Session, desk_id: int, queue_ids: list[int]) -> None:
     session.add_all([DeskQueue(desk_id=desk_id, queue_id=q) for q in queue_ids])
 
 
+def _directions(value: object) -> str | None:
+    return read_text(value, field="directions", limit=MAX_DIRECTIONS) or None
+
+
 def create_desk(session: Session, *, site_id: int, name: str, queue_ids: list, capabilities: list,
-                now: datetime) -> Desk:
-    """Open a desk: the name the display shows, the queues it calls from, its equipment."""
+                directions: object = None, now: datetime) -> Desk:
+    """Open a desk: the name the display shows, the queues it calls from, its equipment, how to find it."""
     _site(session, site_id)
     desk = Desk(site_id=site_id, name=_desk_name(session, site_id, name, None),
-                capabilities=_capabilities(capabilities))
+                capabilities=_capabilities(capabilities), directions=_directions(directions))
     ids = _served(session, site_id, queue_ids)
     session.add(desk)
     session.flush()
@@ -349,11 +364,12 @@ def create_desk(session: Session, *, site_id: int, name: str, queue_ids: list, c
 
 
 def update_desk(session: Session, *, site_id: int, desk_id: int, name: str, queue_ids: list, capabilities: list,
-                now: datetime) -> Desk:
-    """Rename a desk, change the queues it serves or its equipment (live on consoles and displays)."""
+                directions: object = None, now: datetime) -> Desk:
+    """Rename a desk, change the queues it serves, its equipment or how to find it (live everywhere)."""
     desk = _desk(session, site_id, desk_id)
     desk.name = _desk_name(session, site_id, name, desk.id)
     desk.capabilities = _capabilities(capabilities)
+    desk.directions = _directions(directions)
     ids = _served(session, site_id, queue_ids)
     session.add(desk)
     _set_queues(session, desk.id, ids)

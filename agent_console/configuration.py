@@ -106,6 +106,9 @@ def page():
 def site():
     values = _form("name", "retention_hours", "checkin_early_minutes", "checkin_late_minutes",
                    "assigned_wait_minutes", "priority_rule")
+    if "messages" in request.form:  # the page's section on SMS (its checkbox is absent when unticked)
+        values |= _form("notify_soon_people", "notify_soon_minutes")
+        values["notify_no_show"] = request.form.get("notify_no_show") == "1"
     return _apply("site", "site", gettext("Les réglages du site sont enregistrés."), rules.update_site,
                   values, **values)
 
@@ -157,7 +160,8 @@ def queue_active(queue_id: int):
 
 def _desk_values() -> dict:
     return {"name": request.form.get("name", "")[:200], "queues": request.form.getlist("queues")[:30],
-            "capabilities": request.form.getlist("capabilities")[:10]}
+            "capabilities": request.form.getlist("capabilities")[:10],
+            "directions": request.form.get("directions", "")[:400]}
 
 
 @bp.post("/desks")
@@ -166,7 +170,7 @@ def _desk_values() -> dict:
 def add_desk():
     v = _desk_values()
     return _apply("desk-new", "desks", gettext("Le bureau est créé."), rules.create_desk, v,
-                  name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])
+                  name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"], directions=v["directions"])
 
 
 @bp.post("/desks/<int:desk_id>")
@@ -175,7 +179,8 @@ def add_desk():
 def edit_desk(desk_id: int):
     v = _desk_values()
     return _apply(f"desk-{desk_id}", f"desk-{desk_id}", gettext("Le bureau est modifié."), rules.update_desk,
-                  v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"])
+                  v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"],
+                  directions=v["directions"])
 
 
 @bp.post("/desks/<int:desk_id>/active")

@@ -111,6 +111,10 @@ def test_another_sites_rows_are_out_of_reach(app):
     ("/desks", dict(name="Bureau 9", queues="R"), "desk-new-queues", "files ouvertes"),
     ("/desks", dict(name="Bureau 1", queues="1"), "desk-new-name", "déjà"),
     ("/desks", dict(name="Bureau 9"), "desk-new-queues", "au moins une file"),
+    ("/desks", dict(name="Bureau 9", queues="1", directions="à gauche " * 20), "desk-new-directions", "trop long"),
+    ("/site", dict(name="Chaumont", retention_hours="0", checkin_early_minutes="30", checkin_late_minutes="15",
+                   assigned_wait_minutes="10", priority_rule="first", messages="1", notify_soon_people="٣",
+                   notify_soon_minutes="5"), "site-notify_soon_people", "entre 0 et 20"),
     ("/agents", dict(login="Jean Dupont", password="un mot de passe long", role="agent"), "agent-new-login",
      "identifiant"),
     ("/agents", dict(login="jean", password="court", role="agent"), "agent-new-password", "10 caractères"),
@@ -148,7 +152,8 @@ def test_good_input_is_stored_and_shown(app):
     sup = Console(app, "superviseur.chaumont")
     own = ids(app)
     r = sup.post(PAGE + "/site", json=False, name="Caf de Chaumont", retention_hours="24", checkin_early_minutes="20",
-                 checkin_late_minutes="10", assigned_wait_minutes="5", priority_rule="time")
+                 checkin_late_minutes="10", assigned_wait_minutes="5", priority_rule="time", messages="1",
+                 notify_soon_people="3", notify_soon_minutes="10")  # « absent » unticked
     assert r.status_code == 303 and r.headers["Location"].endswith(PAGE + "#site")
     assert sup.post(PAGE + "/hours", json=False, **{"hours-0": "08:30-12:00, 13:30-16:30"}).status_code == 303
     assert sup.post(PAGE + "/queues", json=False, letter="f", name="Familles", kind="zone", seats="4",
@@ -157,13 +162,16 @@ def test_good_input_is_stored_and_shown(app):
     assert sup.post(PAGE + "/desks", json=False, name="Bureau 4", queues=[str(own["queues"]["R"]), str(family)],
                     capabilities=["lsf"]).status_code == 303
     assert sup.post(PAGE + f"/desks/{own['desks']['Bureau 2']}", json=False, name="Bureau 2 bis",
-                    queues=str(own["queues"]["R"]), capabilities=["mobility", "interpreter"]).status_code == 303
+                    queues=str(own["queues"]["R"]), capabilities=["mobility", "interpreter"],
+                    directions=" Premier étage,   porte 12 ").status_code == 303
     assert sup.post(PAGE + "/agents", json=False, login="paul.martin", password="un mot de passe long",
                     role="supervisor").status_code == 303
     with db(app).session() as s:
         site = s.get(Site, site_id(app, "chaumont"))
         assert (site.name, site.retention_hours, site.checkin_early_minutes, site.priority_rule) == \
             ("Caf de Chaumont", 24, 20, "time")
+        assert (site.notify_soon_people, site.notify_soon_minutes, site.notify_no_show) == (3, 10, False)
+        assert s.get(Desk, own["desks"]["Bureau 2"]).directions == "Premier étage, porte 12"
         assert len(s.exec(select(OpeningPeriod).where(OpeningPeriod.site_id == site.id)).all()) == 2
         assert (s.get(Queue, family).kind, s.get(Queue, family).seats) == ("zone", 4)
         assert s.get(Desk, own["desks"]["Bureau 2"]).name == "Bureau 2 bis"

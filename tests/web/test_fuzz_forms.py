@@ -32,7 +32,8 @@ VALUES = st.one_of(AWKWARD, st.text(max_size=40), st.text(alphabet=st.characters
 
 FORMS = {
     "kiosk check-in": ("visitor", "/k/chaumont", ("rdv", "nir", "phone", "needs", "interpreter_language", "priority",
-                                                  "sans_numero", "once")),
+                                                  "sans_numero", "pas_de_sms", "once")),
+    "leave the queue": ("phone", "/ticket/{link}/partir", ("csrf_token",)),
     "survey": ("phone", "/ticket/{link}/avis", ("rating", "comment")),
     "login": ("anyone", "/agent/login", ("login", "password")),
     "take a desk": ("agent", "/agent/desk", ("desk_id", "confirm")),
@@ -42,10 +43,11 @@ FORMS = {
                                                    "interpreter_language", "confirm_callback", "key")),
     "site settings": ("supervisor", "/agent/configuration/site", ("name", "retention_hours", "checkin_early_minutes",
                                                                   "checkin_late_minutes", "assigned_wait_minutes",
-                                                                  "priority_rule", "timezone")),
+                                                                  "priority_rule", "timezone", "notify_soon_people",
+                                                                  "notify_soon_minutes", "notify_no_show", "messages")),
     "opening hours": ("supervisor", "/agent/configuration/hours", tuple(f"hours-{d}" for d in range(7))),
     "new queue": ("supervisor", "/agent/configuration/queues", ("letter", "name", "kind", "seats", "purpose")),
-    "new desk": ("supervisor", "/agent/configuration/desks", ("name", "queues", "capabilities")),
+    "new desk": ("supervisor", "/agent/configuration/desks", ("name", "queues", "capabilities", "directions")),
     "new account": ("supervisor", "/agent/configuration/agents", ("login", "password", "role")),
     "enrol a device": ("supervisor", "/agent/devices", ("kind", "label")),
 }
