@@ -285,3 +285,24 @@ def test_agents_see_who_gets_an_sms_and_what_was_not_delivered(app):
         assert re.search(r'id="sup-pending">[^<]*<strong>0</strong>', supervision)
     finally:
         smsc.stop()
+
+
+def test_the_embedded_default_sends_from_its_one_process_to_the_log_number_masked(tmp_path, app_database, caplog):
+    """`make run`'s set-up: NOTIFY=thread, ACCUEIL_SMS=log; the first event starts the sender."""
+    import logging
+
+    from tests.live import start_live_server
+
+    caplog.set_level(logging.INFO, logger="notify.sender")
+    live = start_live_server(tmp_path / "live", NOTIFY="thread", SMS_TRANSPORT="log", **app_database)
+    try:
+        t = called_in_queue(live.app, 40, "06 12 34 56 78")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not any("SMS to" in r.getMessage() for r in caplog.records):
+            time.sleep(0.1)
+        [line] = [r.getMessage() for r in caplog.records if "SMS to" in r.getMessage()]
+        assert line.startswith("SMS to 06 •• •• •• 78: ") and "12 34 56" not in line and line.endswith(
+            f"Ticket {t.code} : c'est votre tour. Allez à : Bureau 2 (Rez-de-chaussée, à droite).")
+        assert [n.status for n in notices_of(live.app)] == ["sent"]
+    finally:
+        live.stop()
