@@ -58,6 +58,7 @@ bench: system-packages setup
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/live_capacity.py
+	$(BIN)/python bench/notify.py
 
 translations: $(VENV)/.installed
 	PYBABEL=$(BIN)/pybabel scripts/translations.sh update

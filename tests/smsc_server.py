@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,8 +37,9 @@ class Smsc:
 
     def _read(self) -> None:
         for line in self.process.stdout:
+            record = json.loads(line) | {"received_at": time.time()}
             with self.changed:
-                self.records.append(json.loads(line))
+                self.records.append(record)
                 self.changed.notify_all()
 
     def submits(self, accepted_only: bool = False) -> list[dict]:
