@@ -23,6 +23,7 @@ from accueil.identity import Vault, load_data_key, read_or_create_secret
 from web import devices, fairness, i18n, proxy, realtime, security, vendor
 from web.context import database, vault
 from web.dispatch import Dispatcher
+from notify.push import WebPush, application_server_key, vapid_key
 from notify.sender import Sender, sms_transport
 
 ROOT = Path(__file__).resolve().parent
@@ -54,6 +55,8 @@ def _settings(instance: Path) -> dict:
         # Messages to visitors: sent by this process ("thread") or by `accueil notify run` ("off").
         "NOTIFY": env.get("ACCUEIL_NOTIFY") or "thread",
         "NOTIFY_MAX_AGE": int(env.get("ACCUEIL_NOTIFY_MAX_AGE") or 600),
+        # The VAPID « sub »: how a push service reaches the operator of this deployment.
+        "PUSH_CONTACT": env.get("ACCUEIL_PUSH_CONTACT") or "mailto:accueil@localhost",
     }
 
 
@@ -99,7 +102,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["accueil.dispatcher"] = dispatcher
     db.bus.subscribe(dispatcher.submit, of=(TicketEvent, SiteChanged, AccessEnded))
     realtime.init_app(app, socketio)
-    sender = Sender(app, db, app.extensions["accueil.vault"], sms_transport(app.config, os.environ),
+    vapid = vapid_key(str(instance), os.environ)
+    app.extensions["accueil.push_key"] = application_server_key(vapid)
+    push = WebPush(vapid, app.config["PUSH_CONTACT"], allowed_hosts=frozenset(app.config.get("PUSH_ALLOWED_HOSTS", ())),
+                   verify=app.config.get("PUSH_CA_BUNDLE") or True)
+    sender = Sender(app, db, app.extensions["accueil.vault"], sms_transport(app.config, os.environ), push=push,
                     max_age=timedelta(seconds=app.config["NOTIFY_MAX_AGE"]))
     app.extensions["accueil.sender"] = sender
     if app.config["NOTIFY"] == "thread" and not app.config.get("ACCUEIL_CLI"):

@@ -346,3 +346,15 @@ class Notice(SQLModel, table=True):
     done_at: datetime | None = _instant()
     reason: str | None = Field(default=None, max_length=200)
     """Why it failed, expired or was dropped (the provider's answer, for the agent and supervisor)."""
+
+
+class PushSubscription(SQLModel, table=True):
+    """A visitor's browser that asked to be told when their phone sleeps (Web Push), one per ticket.
+
+    The subscription (its endpoint and keys) is encrypted like the phone number and erased with it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    data_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _instant(nullable=False)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
-from accueil.models import Appointment, Site, Ticket
+from accueil.models import Appointment, PushSubscription, Site, Ticket
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def last_expired_day(site: Site, now: datetime):
 
 
 def purge(session: Session, *, now: datetime) -> PurgeReport:
-    """Erase NIR, NIR hash and phone of every expired ticket and appointment."""
+    """Erase NIR, NIR hash, phone and push subscription of every expired ticket, and the appointments' NIR hash."""
     now = as_utc(now)
     tickets = appointments = 0
     for site in session.exec(select(Site)).all():
@@ -41,6 +41,8 @@ def purge(session: Session, *, now: datetime) -> PurgeReport:
             )
             .values(nir_enc=None, nir_hash=None, phone_enc=None, purged_at=now)
         ).rowcount
+        session.execute(delete(PushSubscription).where(col(PushSubscription.ticket_id).in_(
+            select(Ticket.id).where(Ticket.site_id == site.id, Ticket.service_day <= day))))
         appointments += session.execute(
             update(Appointment)
             .where(Appointment.site_id == site.id, Appointment.service_day <= day,

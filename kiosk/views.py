@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale, gettext
 from sqlmodel import select
 
-from accueil import identity, presence, supervision, tickets, waiting
+from accueil import identity, presence, push_subscriptions, supervision, tickets, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
 from accueil.ids import is_slug
@@ -448,6 +448,7 @@ def _render_ticket(t: Ticket, site: Site, status: dict, *, answered: bool, thank
         at = datetime.fromisoformat(status["appointment_at"]).astimezone(ZoneInfo(site.timezone))
         appointment_time = at.strftime("%H:%M")  # the site's clock (an overseas office is not in Paris)
     return render_template("kiosk/ticket.html", ticket=t, site=site, status=status, answered=answered,
+                           push_key=current_app.extensions["accueil.push_key"],
                            thanks=thanks, errors=errors or {}, values=values or {}, texts=phrases,
                            initial=describe(status, phrases), appointment_time=appointment_time), code
 
@@ -484,6 +485,32 @@ def survey(public_id: str):
         return _render_ticket(t, site, status, answered=False, errors={err.field or "rating": error_text(err)},
                               values={"rating": rating, "comment": comment[:1200]}, code=422)
     return redirect(url_for("kiosk.ticket", public_id=public_id, merci=1), code=303)
+
+
+@bp.get("/ticket/sw.js")
+def service_worker():
+    """The ticket pages' service worker: shows the push notifications, opens the ticket when tapped."""
+    response = bp.send_static_file("kiosk/ticket-sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.post("/ticket/<public_id>/push")
+@limiter.limit(ADDRESS_LIMIT)
+def push_subscribe(public_id: str):
+    """Keep this browser's push subscription for the ticket (JSON in, JSON out); a bad one stores nothing."""
+    try:
+        t, _site, _status = _ticket_or_404(public_id)
+        subscription = push_subscriptions.read_subscription(
+            request.get_data(cache=False), frozenset(current_app.config.get("PUSH_ALLOWED_HOSTS", ())))
+    except DomainError as err:
+        return jsonify(ok=False, message=error_text(err)), 404 if isinstance(err, NotFound) else 400
+    with database().write_session() as s:
+        kept = push_subscriptions.subscribe(s, vault(), ticket=t, subscription=subscription, now=utcnow())
+        s.commit()
+    if not kept:
+        return jsonify(ok=False, message=gettext("Ce ticket est terminé.")), 409
+    return jsonify(ok=True, message=gettext("C'est noté : ce téléphone vous préviendra, même en veille."))
 
 
 @bp.post("/ticket/<public_id>/partir")
@@ -543,4 +570,6 @@ def texts() -> dict:
         "wake_on": gettext("L'écran reste allumé."),
         "wake_off": gettext("L'écran peut s'éteindre."),
         "wake_none": gettext("Ce téléphone ne peut pas garder l'écran allumé."),
+        "push_denied": gettext("Les notifications sont bloquées sur ce téléphone. Gardez cette page ouverte."),
+        "push_failed": gettext("Ce téléphone n'a pas pu s'abonner aux notifications. Gardez cette page ouverte."),
     }

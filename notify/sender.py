@@ -1,4 +1,4 @@
-"""The sender: writes « bientôt » when it becomes due, then delivers the outbox, retrying what can wait.
+"""The sender: writes « bientôt » when it becomes due, then delivers the outbox (SMS, Web Push), retrying what can wait.
 
 It runs in the one process of the embedded default (a background task started by the first
 event, ending when idle) or as its own process in the scale-out deployment
@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from accueil import notices, site_state
+from accueil import notices, push_subscriptions, site_state
 from accueil.clock import service_day, utcnow
 from accueil.history import site_changed
 from accueil.identity import mask_phone
@@ -61,9 +61,9 @@ def sms_transport(config: dict, environ):
 class Sender:
     """Derive and deliver the visitors' messages of one database."""
 
-    def __init__(self, app, db, vault, sms, *, max_age: timedelta = MAX_AGE, batch: int = 20,
+    def __init__(self, app, db, vault, sms, *, push=None, max_age: timedelta = MAX_AGE, batch: int = 20,
                  sweep_every: float = SWEEP_EVERY, lease: timedelta = notices.LEASE) -> None:
-        self.app, self.db, self.vault, self.sms = app, db, vault, sms
+        self.app, self.db, self.vault, self.sms, self.push = app, db, vault, sms, push
         self.max_age, self.batch, self.sweep_every, self.lease = max_age, batch, sweep_every, lease
         self._versions: dict[int, int] = {}
         self._swept: dict[int, float] = {}
@@ -142,23 +142,32 @@ class Sender:
             s.commit()
 
     def _send(self, notice, ticket) -> tuple[str, str | None]:
-        if notice.channel != "sms":
-            return "dropped", f"no {notice.channel} transport"
-        if self.sms is None:
-            return "dropped", "SMS turned off"
-        number = self.vault.decrypt_optional(ticket.phone_enc)
-        if not number:
-            return "dropped", "no phone number"
         with self.app.app_context():
-            _title, text = render(notice)
+            title, text = render(notice)
         try:
-            self.sms.send(number, text)
+            if notice.channel == "sms":
+                if self.sms is None:
+                    return "dropped", "SMS turned off"
+                number = self.vault.decrypt_optional(ticket.phone_enc)
+                if not number:
+                    return "dropped", "no phone number"
+                self.sms.send(number, text)
+            elif notice.channel == "push":
+                with self.db.session() as s:
+                    subscription = push_subscriptions.of_ticket(s, self.vault, ticket.id)
+                if self.push is None or subscription is None:
+                    return "dropped", "no push subscription" if self.push else "push turned off"
+                # The tag makes a recall replace the first call's notification rather than pile up.
+                self.push.send(subscription, {"title": title, "body": text, "url": f"/ticket/{ticket.public_id}",
+                                              "tag": f"ticket-{ticket.id}"}, ttl=int(self.max_age.total_seconds()))
+            else:
+                return "dropped", f"unknown channel {notice.channel}"
         except Refused as err:
             return "failed", str(err)
         except NotNow as err:
             return "retry", str(err)
         except Exception as err:  # a fault of ours or the library's: logged, tried again until too old
-            log.exception("an SMS could not be sent")
+            log.exception("a %s message could not be sent", notice.channel)
             return "retry", type(err).__name__
         return "sent", None
 
@@ -217,5 +226,6 @@ class Sender:
     def stop(self) -> None:
         self._stopped = True
         self._wake.set()
-        if self.sms is not None:
-            self.sms.close()
+        for transport in (self.sms, self.push):
+            if transport is not None:
+                transport.close()

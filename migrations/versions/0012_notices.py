@@ -1,4 +1,4 @@
-"""Messages to visitors (the outbox), their language and channels on the ticket, when « bientôt » goes,
+"""Messages to visitors (the outbox, the browsers subscribed to Web Push), their language and channels on the ticket, when « bientôt » goes,
 how to find each desk, and tickets their visitor gave up (« Je pars »).
 
 Revision ID: 0012_notices
@@ -54,6 +54,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("ticket_id", "kind", "round", "channel"),
     )
+    op.create_table(
+        "pushsubscription",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("data_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("ticket_id"),
+    )
     with op.batch_alter_table("notice", schema=None) as batch_op:
         batch_op.create_index("ix_notice_due", ["status", "next_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_notice_service_day"), ["service_day"], unique=False)
@@ -61,6 +71,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("pushsubscription")
     op.drop_table("notice")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_column("left")

@@ -117,6 +117,47 @@
     });
   }
 
+  // « Me prévenir même si mon téléphone est en veille »: Web Push, asked for by the visitor only.
+  var pushBox = $("push-box");
+  function pushState(text) { setText("push-state", text); }
+  function b64ToBytes(b64) {
+    var raw = atob(b64.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((b64.length + 3) % 4));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+  if (pushBox && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window) {
+    pushBox.hidden = false;
+    $("push").addEventListener("click", function () {
+      var button = $("push");
+      button.disabled = true;
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") { throw new Error("denied"); }
+        return navigator.serviceWorker.register(pushBox.getAttribute("data-sw"));
+      }).then(function () {
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        return registration.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: b64ToBytes(pushBox.getAttribute("data-key"))
+        });
+      }).then(function (subscription) {
+        var token = document.querySelector("input[name=csrf_token]");
+        return fetch(pushBox.getAttribute("data-url"), {
+          method: "POST", credentials: "same-origin", body: JSON.stringify(subscription),
+          headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" }
+        });
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          pushState(body.message || "");
+          if (!response.ok) { button.disabled = false; }
+        });
+      }).catch(function (err) {
+        button.disabled = false;
+        pushState(err && err.message === "denied" ? texts.push_denied : texts.push_failed);
+      });
+    });
+  }
+
   window.Accueil.live({
     namespace: "/ticket",
     auth: function () { return { ticket: publicId }; },
