@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from sqlalchemy import text
@@ -13,10 +12,11 @@ from sqlmodel import select
 from accueil import notices, tickets
 from accueil.checkin import check_in
 from accueil.clock import utcnow
-from accueil.models import Desk, Notice, PushSubscription, Site, Ticket
+from accueil.models import Desk, PushSubscription, Site, Ticket
 from accueil.push_subscriptions import public_address, public_host
 from tests.conftest import make_nir, table_counts
 from tests.live import demo_app
+from tests.outbox import drain, notices_of
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.both_engines
@@ -67,19 +67,8 @@ def call(app, t, desk_name="Bureau 1"):
         s.commit()
 
 
-def drain(app, until, rounds=40):
-    sender = app.extensions["accueil.sender"]
-    for _ in range(rounds):
-        sender.run_once()
-        if until():
-            return True
-        time.sleep(0.25)
-    return until()
 
 
-def notices_of(app):
-    with app.extensions["accueil.db"].session() as s:
-        return list(s.exec(select(Notice).order_by(Notice.id)).all())
 
 
 def test_a_subscribed_browser_is_told_of_its_call_signed_and_encrypted(app, service):
@@ -94,7 +83,7 @@ def test_a_subscribed_browser_is_told_of_its_call_signed_and_encrypted(app, serv
         raw = s.execute(text("SELECT data_enc FROM pushsubscription")).scalar_one()
     assert stored.ticket_id == t.id and sid.encode() not in bytes(raw)  # kept encrypted
     call(app, t)
-    assert drain(app, lambda: len(service.received) == 1)
+    assert drain(app.extensions["accueil.sender"], lambda: len(service.received) == 1)
     [got] = service.received
     assert got["subscription"] == sid and got["vapid_key"] == app.extensions["accueil.push_key"]
     assert got["payload"] == {"title": "It's your turn", "url": f"/ticket/{t.public_id}", "tag": f"ticket-{t.id}",
@@ -113,7 +102,7 @@ def test_a_gone_subscription_fails_for_good_a_busy_service_is_tried_again(app, s
     assert subscribe(client2, t2, token2, body2).status_code == 200
     call(app, t1, "Bureau 1")
     call(app, t2, "Bureau 2")
-    assert drain(app, lambda: {n.status for n in notices_of(app)} == {"sent", "failed"}, rounds=80)
+    assert drain(app.extensions["accueil.sender"], lambda: {n.status for n in notices_of(app)} == {"sent", "failed"}, rounds=80)
     by_ticket = {n.ticket_id: n for n in notices_of(app)}
     assert (by_ticket[t1.id].status, by_ticket[t1.id].reason, by_ticket[t1.id].attempts) == (
         "failed", "subscription gone (410)", 1)
@@ -126,7 +115,7 @@ def test_a_visitor_with_a_phone_and_a_subscription_gets_both(app, service):
     assert subscribe(client, t, token, service.subscription()[1]).status_code == 200
     call(app, t)
     assert sorted(n.channel for n in notices_of(app)) == ["push", "sms"]  # the SMS goes to the log (demo)
-    assert drain(app, lambda: {n.status for n in notices_of(app)} == {"sent"})
+    assert drain(app.extensions["accueil.sender"], lambda: {n.status for n in notices_of(app)} == {"sent"})
 
 
 BAD = {

@@ -23,6 +23,7 @@ from notify.sender import Sender
 from notify.sms import SmppLink
 from tests.conftest import make_nir
 from tests.live import demo_app
+from tests.outbox import drain, notices_of
 from tests.smsc_server import PASSWORD, ROOT, SYSTEM_ID, Smsc, settings
 
 pytestmark = pytest.mark.both_engines
@@ -72,18 +73,8 @@ def called(app, i, phone="06 12 34 56 78", locale="fr"):
     return t
 
 
-def notices_of(app):
-    with app.extensions["accueil.db"].session() as s:
-        return list(s.exec(select(Notice).order_by(Notice.id)).all())
 
 
-def drain(sender, until, rounds=40):
-    for _ in range(rounds):
-        sender.run_once()
-        if until():
-            return True
-        time.sleep(0.25)
-    return until()
 
 
 def test_a_call_reaches_the_operator_as_the_phone_will_show_it(app, smsc):
