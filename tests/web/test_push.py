@@ -18,6 +18,7 @@ from tests.conftest import make_nir, table_counts
 from tests.live import demo_app
 from tests.outbox import drain, notices_of
 from tests.push_service import PushService
+from tests.web.test_console import Console
 
 pytestmark = pytest.mark.both_engines
 
@@ -113,6 +114,9 @@ def test_a_gone_subscription_fails_for_good_a_busy_service_is_tried_again(app, s
 def test_a_visitor_with_a_phone_and_a_subscription_gets_both(app, service):
     t, client, token = ticket_page(app, 3, phone="06 12 34 56 78")
     assert subscribe(client, t, token, service.subscription()[1]).status_code == 200
+    page = Console(app, "superviseur.chaumont").get("/agent/").get_data(as_text=True)
+    row = page[page.index(f'data-code="{t.code}"'):][:2000]
+    assert "Prévenu par SMS et par notification" in row  # what the agents see of the waiting visitor
     call(app, t)
     assert sorted(n.channel for n in notices_of(app)) == ["push", "sms"]  # the SMS goes to the log (demo)
     assert drain(app.extensions["accueil.sender"], lambda: {n.status for n in notices_of(app)} == {"sent"})

@@ -268,8 +268,8 @@ def test_agents_see_who_gets_an_sms_and_what_was_not_delivered(app):
         assert "Pas de SMS : prévenu sur sa page seulement" in waiting_row
         hand = page[page.index('id="hand-title"'):page.index('id="hand-title"') + 4000]
         assert bad.code in hand and "Prévenu par SMS" in hand
-        assert "SMS non remis : Invalid Destination Address (0x0000000B)" in hand
-        assert page.count("SMS non remis") == 1  # the visitor reached by SMS has no such flag
+        assert "Message non remis : Invalid Destination Address (0x0000000B)" in hand
+        assert page.count("Message non remis") == 1  # the visitor reached by SMS has no such flag
         supervision = Console(app, "superviseur.chaumont").get("/agent/supervision").get_data(as_text=True)
         assert re.search(r'id="sup-sms-today">[^<]*<strong>1</strong>', supervision)
         assert re.search(r'id="sup-failed" class="sup-alert">[^<]*<strong>1</strong>', supervision)
