@@ -93,21 +93,26 @@ def on_transition(session: Session, ticket: Ticket, action: str, now: datetime) 
 _REACHABLE = (select(Ticket)
               .where(col(Ticket.id).in_(bindparam("ids", expanding=True)), Ticket.reach != 0,
                      Ticket.status == WAITING, Ticket.arrived_at <= bindparam("before")))
+_TOLD_SOON = select(Notice.ticket_id).where(col(Notice.ticket_id).in_(bindparam("ids", expanding=True)),
+                                            Notice.kind == SOON).distinct()
 
 
-def enqueue_soon(session: Session, site: Site, state, now: datetime) -> int:
-    """Queue « bientôt » for the waiting tickets of *state* (``accueil.site_state``) that reached the threshold.
-
-    Return how many tickets were considered (each gets its message once, whoever writes it first).
-    """
+def soon_due_tickets(session: Session, site: Site, state, now: datetime) -> list[Ticket]:
+    """The waiting tickets of *state* (``accueil.site_state``) owed « bientôt » and not yet given it (a read)."""
     now = as_utc(now)
     due = [ticket.id for ticket, _appointment in state.active
            if ticket.status == WAITING and ticket.id in state.positions
            and soon_due(site, state.positions[ticket.id], state.estimator(ticket.queue_id)(state.positions[ticket.id]))]
     if not due:
-        return 0
-    tickets = session.exec(_REACHABLE, params={"ids": due, "before": now - SOON_AFTER}).all()
-    _write(session, [row for t in tickets for row in _rows(t, SOON, 0, now)])
+        return []
+    told = set(session.exec(_TOLD_SOON, params={"ids": due}).all())
+    due = [i for i in due if i not in told]
+    return list(session.exec(_REACHABLE, params={"ids": due, "before": now - SOON_AFTER}).all()) if due else []
+
+
+def enqueue_soon(session: Session, tickets: list[Ticket], now: datetime) -> int:
+    """Queue « bientôt » for *tickets* (from ``soon_due_tickets``); each gets it once, whoever writes it first."""
+    _write(session, [row for t in tickets for row in _rows(t, SOON, 0, as_utc(now))])
     return len(tickets)
 
 

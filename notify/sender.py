@@ -88,11 +88,13 @@ class Sender:
             stale = time.monotonic() - self._swept.get(site.id, 0.0) >= self.sweep_every
             if site.id not in candidates or not (changed or stale):
                 continue
-            with self.db.write_session() as s:
+            with self.db.session() as s:  # a read; the writer's turn only when someone is owed « bientôt »
                 state = site_state.read(s, site.id, now=now)
-                if state is not None:
-                    considered += notices.enqueue_soon(s, site, state, now)
-                s.commit()
+                due = notices.soon_due_tickets(s, site, state, now) if state is not None else []
+            if due:
+                with self.db.write_session() as s:
+                    considered += notices.enqueue_soon(s, due, now)
+                    s.commit()
             self._versions[site.id] = site.version
             self._swept[site.id] = time.monotonic()
         return considered

@@ -67,7 +67,7 @@ def soon(db, now):
     with db.write_session() as s:
         site = s.exec(select(Site)).one()
         state = site_state.read(s, site.id, now=now)
-        n = notices.enqueue_soon(s, site, state, now)
+        n = notices.enqueue_soon(s, notices.soon_due_tickets(s, site, state, now), now)
         s.commit()
     return n
 
@@ -115,7 +115,8 @@ def test_each_message_is_claimed_by_one_sender(database, vault, office):
         state = site_state.read(s, office.site_id, now=NOW + timedelta(minutes=5))
         site = s.get(Site, office.site_id)
         site.notify_soon_people = 100
-        notices.enqueue_soon(s, site, state, NOW + timedelta(minutes=5))
+        notices.enqueue_soon(s, notices.soon_due_tickets(s, site, state, NOW + timedelta(minutes=5)),
+                             NOW + timedelta(minutes=5))
         s.commit()
     assert len(rows(database)) == 30
     claimed: list[int] = []

@@ -297,3 +297,22 @@ def test_the_embedded_default_sends_from_its_one_process_to_the_log_number_maske
         assert [n.status for n in notices_of(live.app)] == ["sent"]
     finally:
         live.stop()
+
+
+def test_soon_goes_by_sms_once_the_visitor_nears_their_turn(app, smsc):
+    from datetime import timedelta
+
+    db, vault = app.extensions["accueil.db"], app.extensions["accueil.vault"]
+    site_id, _desk = chaumont(db)
+    with db.write_session() as s:  # arrived a few minutes ago, two people before them
+        people = [check_in(s, vault, site_id=site_id, has_appointment=True, nir=make_nir(50 + i),
+                           phone=f"06 77 77 77 {i:02d}", now=utcnow() - timedelta(minutes=5 - i)).ticket
+                  for i in range(4)]
+        s.commit()
+    sender = sender_for(app, smsc.port)
+    assert drain(sender, lambda: len(smsc.submits()) == 3)
+    sender.run_once()
+    texts = sorted(p["text"] for p in smsc.submits())
+    assert texts == [f"Ticket {t.code} : votre tour arrive. Restez près de la salle d'attente." for t in people[:3]]
+    assert {p["data_coding"] for p in smsc.submits()} == {0}  # GSM-7: one SMS each
+    sender.stop()
