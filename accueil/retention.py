@@ -8,7 +8,10 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
-from accueil.models import Appointment, PushSubscription, Site, Ticket
+from accueil.models import AgentSession, Appointment, PushSubscription, Site, Ticket
+
+ENDED_SESSIONS_KEPT = timedelta(days=1)
+"""Ended agents' sessions are forgotten after this (a row per sign-in would otherwise pile up)."""
 
 
 @dataclass(frozen=True)
@@ -49,4 +52,6 @@ def purge(session: Session, *, now: datetime) -> PurgeReport:
                    col(Appointment.nir_hash).is_not(None))
             .values(nir_hash=None)
         ).rowcount
+    session.execute(delete(AgentSession).where(col(AgentSession.ended_at).is_not(None),
+                                               col(AgentSession.ended_at) < now - ENDED_SESSIONS_KEPT))
     return PurgeReport(tickets, appointments)

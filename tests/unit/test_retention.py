@@ -77,3 +77,26 @@ def test_only_expired_days_are_erased(database, vault, office):
     with database.session() as s:
         assert s.get(Ticket, old.id).nir_hash is None
         assert s.get(Ticket, today.id).nir_hash is not None
+
+
+def test_the_push_subscription_goes_with_the_phone_and_ended_sessions_are_forgotten(database, vault, office):
+    from accueil import agent_sessions, push_subscriptions
+    from accueil.agents import add_agent
+    from accueil.models import AgentSession, PushSubscription
+
+    t = visit(database, vault, office, 1)
+    with database.write_session() as s:
+        ticket = s.get(Ticket, t.id)
+        ticket.status = "waiting"  # subscribed while it waited
+        push_subscriptions.subscribe(s, vault, ticket=ticket, now=NOW, subscription={
+            "endpoint": "https://push.example.com/x", "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}})
+        agent = add_agent(s, login="anne.chaumont", site_id=office.site_id, password="un mot de passe long")
+        s.flush()
+        ended = agent_sessions.open_session(s, agent_id=agent.id, now=NOW)
+        agent_sessions.open_session(s, agent_id=agent.id, now=NOW)  # still open
+        agent_sessions.end_session(s, secret=ended, now=NOW)
+        s.commit()
+    run_purge(database, datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc))  # the day is over, the end a day old
+    with database.session() as s:
+        assert s.exec(select(PushSubscription)).all() == []
+        assert len(s.exec(select(AgentSession)).all()) == 1  # a day after its end, the ended one is gone
