@@ -46,6 +46,20 @@ class Smsc:
         with self.changed:
             return [r for r in self.records if r.get("event") == "submit_sm" and (not accepted_only or r["status"] == 0)]
 
+    def messages(self) -> list[str]:
+        """The texts the SMSC accepted whole: a one-part message, or every part of a long one, rejoined."""
+        whole, parts = [], {}
+        for r in self.submits(accepted_only=True):
+            if not r["udh"]:
+                whole.append(r["text"])
+                continue
+            header = bytes.fromhex(r["udh"][0])  # 00 03 reference total rank
+            parts.setdefault((r["destination_addr"], header[2], header[3]), {})[header[4]] = r["text"]
+        for (_dest, _ref, total), got in parts.items():
+            if len(got) == total:
+                whole.append("".join(got[i] for i in range(1, total + 1)))
+        return whole
+
     def wait_for(self, predicate, timeout: float = 15.0) -> bool:
         with self.changed:
             return self.changed.wait_for(lambda: predicate(self), timeout)

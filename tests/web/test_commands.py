@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 
 def accueil(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run the `accueil` command in this process (Click's runner): what it prints, and its exit code."""
-    from app import cli
+    from commands import cli
 
     result = CliRunner().invoke(cli, list(args), input=stdin, env={"ACCUEIL_INSTANCE": str(instance),
                                                                    "DATABASE_URL": None})

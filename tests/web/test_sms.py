@@ -118,6 +118,7 @@ def test_a_long_message_is_cut_in_parts_the_phone_rejoins(app, smsc):
     assert drain(sender, lambda: any(n.status == "sent" for n in notices_of(app)))
     first, recall = notices_of(app)
     assert (first.status, first.reason, recall.status) == ("dropped", "called again since", "sent")
+    assert smsc.wait_for(lambda m: len(m.messages()) == 1)  # every part reported
     parts = smsc.submits()
     assert len(parts) >= 2 and {p["data_coding"] for p in parts} == {8}  # Arabic: UCS-2
     assert all(p["destination_addr"] == "262692123456" for p in parts)  # La Réunion, international format
@@ -125,7 +126,8 @@ def test_a_long_message_is_cut_in_parts_the_phone_rejoins(app, smsc):
     headers = [bytes.fromhex(p["udh"][0]) for p in parts]
     assert {h[:4] for h in headers} == {bytes([0, 3, headers[0][2], len(parts)])}
     assert [h[4] for h in headers] == list(range(1, len(parts) + 1))
-    text = "".join(p["text"] for p in parts)
+    [text] = smsc.messages()
+    assert text == "".join(p["text"] for p in parts) and text.startswith("النداء رقم 2.")
     assert t.code in text and "Deuxième étage" in text and text.endswith(".")
     sender.stop()
 
@@ -148,6 +150,7 @@ def test_throttling_delays_a_refused_number_fails_for_good(app, tmp_path):
         called_bad = called_in_queue(app, 5, "06 11 11 11 11")
         sender = sender_for(app, smsc.port)
         assert drain(sender, lambda: {n.status for n in notices_of(app)} <= {"sent", "failed"}, rounds=60)
+        assert smsc.wait_for(lambda m: len(m.submits()) == 4)  # two throttled, one taken, one refused
         by_ticket = {n.ticket_id: n for n in notices_of(app)}
         ok, bad = by_ticket[called_ok.id], by_ticket[called_bad.id]
         assert ok.status == "sent" and bad.status == "failed" and "0x0000000B" in bad.reason
@@ -193,6 +196,7 @@ def test_an_smsc_down_delays_messages_and_never_blocks_a_call(app):
             s.get(Notice, notice.id).next_at = utcnow()
             s.commit()
         assert drain(sender, lambda: notices_of(app)[0].status == "sent")
+        assert smsc.wait_for(lambda m: len(m.submits()) == 1)  # the SMSC's report may follow its answer
         assert [p["destination_addr"] for p in smsc.submits()] == ["33633333333"]
         assert t.code in smsc.submits()[0]["text"]
     finally:
@@ -213,7 +217,7 @@ def test_a_sender_killed_mid_batch_loses_no_message(app, app_database, tmp_path)
                "SMPP_SENDER": "CAF52", "SMPP_RATE": "100"}
         if app_database.get("DATABASE_URL"):
             env["DATABASE_URL"] = app_database["DATABASE_URL"]
-        command = [sys.executable, "-c", "from app import cli; cli()", "notify", "run"]
+        command = [sys.executable, "-c", "from commands import cli; cli()", "notify", "run"]
         first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             assert smsc.wait_for(lambda s: len(s.submits()) >= 3, timeout=30)
@@ -235,6 +239,7 @@ def test_a_sender_killed_mid_batch_loses_no_message(app, app_database, tmp_path)
             second.send_signal(signal.SIGTERM)
             second.wait(20)
         assert [n.status for n in due()] == ["sent"] * count
+        assert smsc.wait_for(lambda m: len({p["destination_addr"] for p in m.submits(accepted_only=True)}) == count)
         reached = {p["destination_addr"] for p in smsc.submits(accepted_only=True)}
         assert reached == {f"336444444{10 + i:02d}" for i in range(count)}  # every visitor, at least once
         # At most the message in flight at the kill went twice (README: what can still be sent twice).
@@ -312,6 +317,7 @@ def test_soon_goes_by_sms_once_the_visitor_nears_their_turn(app, smsc):
     sender = sender_for(app, smsc.port)
     assert drain(sender, lambda: len(smsc.submits()) == 3)
     sender.run_once()
+    assert not smsc.wait_for(lambda m: len(m.submits()) > 3, timeout=1)  # once each
     texts = sorted(p["text"] for p in smsc.submits())
     assert texts == [f"Ticket {t.code} : votre tour arrive. Restez près de la salle d'attente." for t in people[:3]]
     assert {p["data_coding"] for p in smsc.submits()} == {0}  # GSM-7: one SMS each
