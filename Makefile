@@ -44,6 +44,7 @@ run: setup
 # browser among them) already ran on both engines in the first pass; the other browser tests only
 # drive the same HTTP and socket paths through a page.
 test: setup-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -m "not both_engines" tests/web tests/sockets
 

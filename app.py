@@ -15,10 +15,10 @@ from sqlalchemy import text
 from accueil.db import Database, cooperative
 from accueil.events import AccessEnded, SiteChanged, TicketEvent
 from accueil.identity import Vault, load_data_key, read_or_create_secret
-from web import devices, fairness, i18n, proxy, realtime, security, vendor
-from web.dispatch import Dispatcher
 from notify.push import WebPush, application_server_key, vapid_key
 from notify.sender import Sender, sms_transport
+from web import devices, fairness, i18n, proxy, realtime, security, vendor
+from web.dispatch import Dispatcher
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT / "instance"

@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accueil.errors import InvalidInput, NotFound
-from accueil.ids import is_slug
-from accueil.offload import off_loop
 from accueil.i18n import N_
+from accueil.ids import is_slug
 from accueil.models import AGENT, SUPERVISOR, Agent, Site
+from accueil.offload import off_loop
 
 MIN_PASSWORD = 10
 PASSWORD_METHOD = "scrypt"

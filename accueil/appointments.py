@@ -7,8 +7,8 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from accueil.i18n import N_
 from accueil import lifecycle
+from accueil.i18n import N_
 from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment, Site, Ticket
 
 IN_PERSON = (AT_DESK, LSF_VIDEO)

@@ -6,20 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy import Connection, Row, bindparam, insert, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from accueil import identity
+from accueil import identity, notices
 from accueil import needs as need_rules
 from accueil.appointments import arrival_match, of_the_day, only_callback, reservation_end, window_flag
 from accueil.clock import as_utc, local_hour, service_day
 from accueil.db import refusable
 from accueil.errors import DomainError, InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.history import log_transition, site_changed
-from accueil.ids import is_row_id
 from accueil.i18n import LOCALES, N_
-from accueil import notices
+from accueil.ids import is_row_id
 from accueil.lifecycle import WAITING
 from accueil.models import ACTIVE_NIR, APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
 from accueil.numbering import next_number

@@ -16,8 +16,6 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from accueil import agent_sessions, needs
-from accueil.ids import is_row_id, is_slug, row_id
-from accueil.text import read_text
 from accueil.agents import MIN_PASSWORD, add_agent, hash_password, normalize_login
 from accueil.clock import DEFAULT_TIMEZONE, as_utc
 from accueil.desks import release_all
@@ -25,9 +23,24 @@ from accueil.errors import InvalidInput, NotFound
 from accueil.events import AccessEnded, record
 from accueil.history import site_changed
 from accueil.i18n import N_
+from accueil.ids import is_row_id, is_slug, row_id
 from accueil.lifecycle import ACTIVE, CALLED, SERVING, WAITING
-from accueil.models import (AGENT, APPOINTMENT, DESKS, SUPERVISOR, WALK_IN, ZONE, Agent, Desk, DeskQueue,
-                            OpeningPeriod, Queue, Site, Ticket)
+from accueil.models import (
+    AGENT,
+    APPOINTMENT,
+    DESKS,
+    SUPERVISOR,
+    WALK_IN,
+    ZONE,
+    Agent,
+    Desk,
+    DeskQueue,
+    OpeningPeriod,
+    Queue,
+    Site,
+    Ticket,
+)
+from accueil.text import read_text
 
 WEEKDAYS = (N_("Lundi"), N_("Mardi"), N_("Mercredi"), N_("Jeudi"), N_("Vendredi"), N_("Samedi"), N_("Dimanche"))
 KIND_LABELS = {DESKS: N_("Bureaux : un visiteur à la fois par bureau"),

@@ -25,8 +25,8 @@ from accueil.i18n import N_
 from accueil.identity import Vault, mask_nir, mask_phone
 from accueil.ids import is_row_id
 from accueil.lifecycle import CALLED, SERVING, WAITING
-from accueil.needs import codes as need_codes
 from accueil.models import SUPERVISOR, Agent, ConsoleAction, Desk, Device, Queue, Ticket
+from accueil.needs import codes as need_codes
 from accueil.site_state import SiteState
 
 LIST_LIMIT = 50

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import nullcontext
 import threading
 import time
+from contextlib import nullcontext
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -13,7 +13,6 @@ from sqlmodel import Session, SQLModel
 
 from accueil import models  # noqa: F401  (registers the tables)
 from accueil.events import EventBus, bind
-
 
 LOCK_WAIT = 30.0
 """Seconds a writer waits for SQLite's lock (held by another process) before giving up."""

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from accueil.clock import as_utc
-from accueil.ids import is_row_id, row_id
 from accueil.errors import InvalidInput, NotFound
 from accueil.events import AccessEnded, record
 from accueil.i18n import N_
+from accueil.ids import is_row_id, row_id
 from accueil.models import DISPLAY, KIOSK, Device
 
 KINDS = (KIOSK, DISPLAY)

@@ -6,12 +6,11 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlmodel import Session
 
+from accueil import notices
 from accueil.clock import as_utc
 from accueil.events import SiteChanged, TicketEvent, record
 from accueil.lifecycle import EVENT_KINDS
-from accueil import notices
 from accueil.models import Site, Ticket, TicketTransition
-
 
 _BUMP = update(Site).where(Site.id == bindparam("site")).values(version=Site.version + 1).returning(Site.version)
 _TRANSITION = insert(TicketTransition)

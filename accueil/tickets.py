@@ -11,23 +11,23 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, case, func, or_, update
 from sqlmodel import Session, col, select
 
+from accueil import needs
 from accueil.clock import as_utc, service_day
 from accueil.errors import (
     AlreadyTaken,
     DeskBusy,
     InvalidInput,
     InvalidTransition,
-    NothingToCall,
     NotFound,
+    NothingToCall,
     ZoneFull,
 )
 from accueil.history import log_transition
-from accueil.ids import is_row_id
 from accueil.i18n import N_
-from accueil import needs
+from accueil.ids import is_row_id
 from accueil.lifecycle import CALLED, SERVING, STATUS_LABELS, WAITING, next_status, sources
-from accueil.needs import APPOINTMENT_TIME_FIRST
 from accueil.models import DESKS, ZONE, Desk, DeskQueue, Queue, Site, Ticket
+from accueil.needs import APPOINTMENT_TIME_FIRST
 
 IN_HAND = (CALLED, SERVING)
 

@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, get_flashed_messages, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_time, gettext
 from flask_login import current_user, login_required
 
 from accueil import desks as desk_rules
 from accueil import needs, tickets
 from accueil.agents import authenticate, normalize_login
-from accueil.ids import row_id
 from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import utcnow
 from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
 from accueil.devices import KINDS, create_enrolment, revoke
 from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.ids import row_id
 from accueil.models import Queue, Ticket
 from accueil.reveal import reveal_nir
 from agent_console import auth, sockets

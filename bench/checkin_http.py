@@ -198,9 +198,9 @@ def seed_agents(instance: Path, agents: int, tickets: int) -> list[tuple[str, in
 
     from accueil.agents import add_agent
     from accueil.checkin import check_in
-    from accueil.identity import Vault, load_data_key
-    from accueil.db import Database
     from accueil.configuration import create_desk
+    from accueil.db import Database
+    from accueil.identity import Vault, load_data_key
     from accueil.models import Queue, Site
 
     db = Database(f"sqlite:///{instance / 'accueil.db'}")

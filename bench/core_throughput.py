@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from sqlalchemy import text  # noqa: E402
+from sqlmodel import select  # noqa: E402
 from stdnum.fr import nir as stdnum_nir  # noqa: E402
 
 from accueil import tickets  # noqa: E402
@@ -27,7 +28,6 @@ from accueil.db import Database  # noqa: E402
 from accueil.demo import load_demo  # noqa: E402
 from accueil.identity import Vault  # noqa: E402
 from accueil.models import Desk, DeskQueue, Queue, Site  # noqa: E402
-from sqlmodel import select  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from accueil.agents import site_by_slug
-from accueil.site_state import LAST_CALLS
 from accueil.errors import NotFound
+from accueil.site_state import LAST_CALLS
 from web.context import database
 from web.devices import current_device
 from web.i18n import error_text

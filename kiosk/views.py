@@ -24,15 +24,13 @@ from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 from sqlmodel import select
 
 from accueil import identity, presence, push_subscriptions, supervision, tickets, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
-from accueil.ids import is_slug
 from accueil.checkin import (
     NIR_MAX,
     PHONE_MAX,
@@ -46,6 +44,7 @@ from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.configuration import closed_now
 from accueil.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from accueil.i18n import N_
+from accueil.ids import is_slug
 from accueil.lifecycle import ACTIVE
 from accueil.models import Site, Ticket
 from accueil.survey import AlreadyAnswered

@@ -6,11 +6,11 @@ Create Date: 2026-11-27 00:01:32.474078
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel.sql.sqltypes.AutoString)
-import accueil.types  # noqa: F401  (autogenerate renders accueil.types.UTCDateTime)
+from alembic import op
 
+import accueil.types  # noqa: F401  (autogenerate renders accueil.types.UTCDateTime)
 
 revision: str = '0002'
 down_revision: Union[str, None] = '0001'

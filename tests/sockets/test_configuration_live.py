@@ -7,7 +7,8 @@ from accueil import desks, tickets
 from accueil.clock import utcnow
 from accueil.models import Agent, Queue
 from tests.sockets.test_display import Screen, enrolled, site_and_desks
-from tests.web.test_console_sockets import WAIT, Agent as Console, issue, signed_in
+from tests.web.test_console_sockets import WAIT, issue, signed_in
+from tests.web.test_console_sockets import Agent as Console
 
 PAGE = "/agent/configuration"
 

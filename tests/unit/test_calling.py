@@ -5,14 +5,9 @@ import pytest
 
 from accueil import tickets
 from accueil.checkin import check_in
-from accueil.errors import (AlreadyTaken, DeskBusy, InvalidInput, InvalidTransition, NothingToCall,
-                            NotFound, ZoneFull)
+from accueil.errors import AlreadyTaken, DeskBusy, InvalidInput, InvalidTransition, NotFound, NothingToCall, ZoneFull
 from accueil.lifecycle import TRANSITIONS
-from tests.conftest import issue, act, NOW, Office, make_nir, table_counts
-
-
-
-
+from tests.conftest import NOW, Office, act, issue, make_nir, table_counts
 
 
 def serve(db, office, ticket_id, desk):

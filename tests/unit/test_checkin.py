@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from accueil import tickets
 from accueil.checkin import NIR_MAX, CallbackOnly, InvalidAnswers, check_in, read_answers
 from accueil.errors import InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.models import Appointment, TicketTransition
-from accueil import tickets
 from tests.conftest import NOW, make_nir, table_counts
 
 

@@ -5,7 +5,6 @@ import threading
 from collections import Counter as Tally
 
 import pytest
-
 from sqlmodel import func, select
 
 from accueil import tickets
@@ -14,7 +13,6 @@ from accueil.db import Database
 from accueil.errors import AlreadyTaken, NothingToCall
 from accueil.models import Ticket, TicketTransition
 from tests.conftest import NOW, make_nir
-
 
 ENGINES = 8
 

@@ -7,7 +7,7 @@ from accueil import desks, tickets
 from accueil.checkin import check_in
 from accueil.errors import NotFound
 from accueil.models import AGENT, SUPERVISOR, Agent, Desk
-from tests.conftest import act, NOW, Office, make_nir, table_counts
+from tests.conftest import NOW, Office, act, make_nir, table_counts
 
 
 def add_agent(db, site_id, login, role=AGENT):

@@ -2,8 +2,8 @@
 import json
 import logging
 
-from web.logs import JsonFormatter, PersonalDataFilter
 from tests.conftest import make_nir
+from web.logs import JsonFormatter, PersonalDataFilter
 
 
 def test_a_slip_is_scrubbed_and_the_line_is_json(caplog):

@@ -4,10 +4,10 @@ import logging
 import pytest
 from sqlmodel import select
 
+from accueil import desks, tickets
 from accueil.checkin import check_in
 from accueil.errors import NotFound
 from accueil.identity import format_nir
-from accueil import desks, tickets
 from accueil.models import AGENT, SUPERVISOR, Agent, NirReveal
 from accueil.reveal import NotInHand, reveal_nir
 from tests.conftest import NOW, Office, make_nir, table_counts

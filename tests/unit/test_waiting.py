@@ -7,11 +7,7 @@ from sqlmodel import select
 from accueil import audiences, site_state, tickets, waiting
 from accueil.models import Desk, Site, Ticket
 from accueil.waiting import Estimate, estimate
-from tests.conftest import issue, act, NOW, make_nir
-
-
-
-
+from tests.conftest import NOW, act, issue, make_nir
 
 
 def positions(db, ids, now=NOW):

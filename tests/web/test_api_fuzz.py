@@ -6,8 +6,8 @@ import os
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 from sqlmodel import select
 
 from accueil.api_tokens import SCOPES, create

@@ -10,12 +10,12 @@ import socketio
 from sqlmodel import select
 
 from accueil import tickets
+from accueil.audiences import PHONE_FIELDS
 from accueil.checkin import check_in
 from accueil.clock import utcnow
-from accueil.audiences import PHONE_FIELDS
 from accueil.models import Desk, Site
-from tests.live import start_live_server
 from tests.conftest import make_nir
+from tests.live import start_live_server
 
 pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/conftest.py)
 

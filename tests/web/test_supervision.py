@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from accueil import tickets
 from accueil import supervision as rules
+from accueil import tickets
 from accueil.checkin import check_in
 from accueil.clock import utcnow
 from accueil.models import Desk, Device, SurveyAnswer
