@@ -59,6 +59,22 @@ def status(live, ticket_id):
         return s.get(Ticket, ticket_id)
 
 
+def both_at_once(pages, path="/agent/call-next"):
+    """Hold each page's request to *path* until every page has sent its own, then let them all go:
+    the requests reach the server together (a real race, not two presses one after the other)."""
+    held = []
+
+    def hold(route):
+        held.append(route)
+        if len(held) == len(pages):
+            for r in held:
+                r.continue_()
+
+    for p in pages:
+        p.route(f"**{path}", hold)
+    return held
+
+
 def waiting_room(browser, live):
     """The waiting-room display of Chaumont, enrolled the way a supervisor does it (one-time link)."""
     with live.db.write_session() as s:
@@ -84,6 +100,7 @@ def test_two_agents_racing_call_next_never_get_the_same_ticket_and_both_see_it_l
         p.wait_for_selector(f"#ticket-{first.id}")
         p.wait_for_selector(f"#ticket-{second.id}")
     # Both presses are in flight at once.
+    held = both_at_once((a, b))
     a.evaluate("() => document.getElementById('call-next').click()")
     b.evaluate("() => document.getElementById('call-next').click()")
     for p in (a, b):
@@ -91,7 +108,7 @@ def test_two_agents_racing_call_next_never_get_the_same_ticket_and_both_see_it_l
         p.wait_for_selector(f"#progress-{second.id}")
     rows = [status(live, first.id), status(live, second.id)]
     assert sorted(t.desk_id for t in rows) == sorted([desk_id(live, "Bureau 1"), desk_id(live, "Bureau 2")])
-    assert all(t.status == "called" for t in rows)
+    assert all(t.status == "called" for t in rows) and len(held) == 2  # both were held, then sent together
     hand_a = a.text_content(".in-hand .ticket-code")
     hand_b = b.text_content(".in-hand .ticket-code")
     assert {hand_a.split()[0], hand_b.split()[0]} == {first.code, second.code}
@@ -114,6 +131,7 @@ def test_the_loser_of_a_race_for_the_last_ticket_is_told_and_gets_none(live, bro
     only = issue(live, 1)
     for p in (a, b):
         p.wait_for_selector(f"#ticket-{only.id}")
+    held = both_at_once((a, b))
     a.evaluate("() => document.getElementById('call-next').click()")
     b.evaluate("() => document.getElementById('call-next').click()")
     for p in (a, b):
@@ -122,7 +140,7 @@ def test_the_loser_of_a_race_for_the_last_ticket_is_told_and_gets_none(live, bro
     messages = sorted([a.text_content("#console-status"), b.text_content("#console-status")])
     assert messages[0] == "Le ticket %s est appelé. Bureau : %s." % (
         only.code, "Bureau 1" if status(live, only.id).desk_id == desk_id(live, "Bureau 1") else "Bureau 2")
-    assert messages[1] == "Personne n'attend pour ce bureau."
+    assert messages[1] == "Personne n'attend pour ce bureau." and len(held) == 2
     assert a.locator(".in-hand .ticket").count() + b.locator(".in-hand .ticket").count() == 1
     a.context.close()
     b.context.close()

@@ -75,7 +75,7 @@ def test_every_kind_of_bad_line_is_reported_and_the_good_ones_stored(database, v
     assert count(database) == 2
 
 
-def test_a_large_file_imports_quickly_enough_to_use(database, vault, office):
+def test_a_large_file_of_5000_appointments_is_imported_whole(database, vault, office):
     lines = ["date;heure;nir;type"] + [
         f"2026-11-{20 + i % 7:02d};{8 + i % 9:02d}:{i % 60:02d};{make_nir(i)};guichet" for i in range(5000)
     ]

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from accueil import desks, tickets
 from accueil.checkin import check_in
-from accueil.errors import NotFound
+from accueil.errors import InvalidInput, NotFound
 from accueil.identity import format_nir
 from accueil.models import AGENT, SUPERVISOR, Agent, NirReveal
 from accueil.reveal import NotInHand, reveal_nir
@@ -61,9 +61,11 @@ def test_reveal_is_refused_outside_the_agents_site(database, vault, office, case
     else:
         args.update(ticket_id="1")
     before = table_counts(database)
-    with database.write_session() as s, pytest.raises((NotFound, Exception)) as err:
+    # A malformed id is bad input; every other case looks like a ticket that does not exist.
+    expected = InvalidInput if case == "bad_id" else NotFound
+    with database.write_session() as s, pytest.raises(expected) as err:
         reveal_nir(s, vault, now=NOW, **args)
-    assert isinstance(err.value, NotFound) or err.value.__class__.__name__ == "InvalidInput"
+    assert type(err.value) is expected
     assert make_nir(1) not in str(err.value) and make_nir(2) not in str(err.value)
     assert table_counts(database) == before
 
