@@ -1,6 +1,7 @@
 """Check-in: identify, route, number. The same for self check-in and assisted registration."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -185,6 +186,17 @@ def record_attempt(session: Session, *, ticket_id: int, now: datetime) -> None:
         site_changed(session, site_id, now, kind="attempt")
 
 
+def _form_key(raw: str | None) -> str | None:
+    """The stored form of a check-in form's one-time key (its hash: the key itself stays with the phone)."""
+    if not raw or not isinstance(raw, str):
+        return None
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _by_form(session: Session, site_id: int, key: str) -> Ticket | None:
+    return session.exec(select(Ticket).where(Ticket.site_id == site_id, Ticket.form_key == key)).first()
+
+
 def check_in(
     session: Session,
     vault: identity.Vault,
@@ -201,6 +213,7 @@ def check_in(
     held: str | None = None,
     locale: str = "fr",
     sms: bool = True,
+    form_key: str | None = None,
     now: datetime,
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
@@ -215,6 +228,9 @@ def check_in(
     A phone number means the visitor is told by SMS when their turn comes, unless *sms* is
     False (« Pas de SMS »); their messages are written in *locale*, their page's language.
 
+    *form_key*: the check-in form's one-time key. A form sent twice (a double tap, a resend, on
+    any process) gets the ticket its first sending made.
+    
     A person whose only appointment today is a phone call-back gets no ticket
     (CallbackOnly) unless *confirm_callback*: they still want to see someone. Their
     ticket then waits in the walk-in queue at its arrival time, linked to the call-back
@@ -232,6 +248,11 @@ def check_in(
         raise NotFound(N_("Ce site n'existe pas."))
 
     day = service_day(now, site.timezone)
+    key = _form_key(form_key)
+    if key is not None:
+        sent_before = _by_form(session, site_id, key)
+        if sent_before is not None:
+            return CheckIn(sent_before, False, None)
     nir_hash = vault.hash_nir(nir_clean) if nir_clean else None
     if nir_hash:
         existing = active_ticket(session, site_id, day, nir_hash)
@@ -273,6 +294,7 @@ def check_in(
         phone_enc=vault.encrypt(phone_clean) if phone_clean else None,
         locale=locale if locale in LOCALES else "fr",
         reach=notices.SMS if phone_clean and sms else 0,
+        form_key=key,
     )
     try:
         # On PostgreSQL a concurrent twin (double tap) can pass the lookup above; the
@@ -282,6 +304,9 @@ def check_in(
             values["number"] = next_number(session, site_id, queue.id, day)
             values["id"] = conn.execute(_INSERT, values).scalar_one()
     except IntegrityError:
+        sent_before = _by_form(session, site_id, key) if key is not None else None
+        if sent_before is not None:  # the same form, sent twice at once: its twin's ticket
+            return CheckIn(sent_before, False, None)
         existing = active_ticket(session, site_id, day, nir_hash) if nir_hash else None
         if existing is None:
             raise

@@ -153,6 +153,8 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text(ACTIVE_NIR),
         ),
         Index("ix_ticket_site_status", "site_id", "status"),
+        # One ticket per check-in form: a double tap or a resent form finds the first one (any process).
+        Index("uq_ticket_form_key", "site_id", "form_key", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=43, unique=True)
@@ -201,6 +203,8 @@ class Ticket(SQLModel, table=True):
     """How the visitor can be told outside their page: bit mask of accueil.notices (SMS, push)."""
     left: bool = False
     """The visitor left the queue from their page (« Je pars »): cancelled by them, not by an agent."""
+    form_key: str | None = Field(default=None, max_length=32)
+    """A hash of the check-in form's one-time key (accueil.checkin): the same form never makes two tickets."""
     # Figures kept with the anonymous ticket (statistics read these, not the personal data):
     arrival_hour: int | None = None
     """Local hour of arrival at the site (0-23)."""

@@ -16,9 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
-import time
-from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -82,25 +79,14 @@ def _codes() -> presence.PresenceCodes:
     return codes
 
 
-_sites: dict[tuple[int, str], tuple[float, Site]] = {}
-SITE_CACHE_SECONDS = 30
-
-
 def _site(slug: str) -> Site:
-    """Return the site named *slug* (cached briefly: every visitor request needs it), or 404."""
+    """Return the site named *slug* as it is now (one indexed read: a renamed site shows at once), or 404."""
     if not is_slug(slug):
         abort(404)
-    key = (id(current_app._get_current_object()), slug)
-    hit = _sites.get(key)
-    if hit is not None and time.monotonic() - hit[0] < SITE_CACHE_SECONDS:
-        return hit[1]
     with database().session() as s:
         site = s.exec(select(Site).where(Site.slug == slug)).first()
     if site is None:
         abort(404)
-    if len(_sites) > 1000:
-        _sites.clear()
-    _sites[key] = (time.monotonic(), site)
     return site
 
 
@@ -138,35 +124,6 @@ def _without_nir() -> bool:
     return "sans_numero" in request.form or not identity.normalize_nir(request.form.get("nir", "")[:NIR_MAX])
 
 
-class _Once:
-    """One result per form: a double tap or a resent form gets the first request's ticket.
-
-    The form carries a random key; requests with the same key run one after the other,
-    and the later ones find the first one's ticket. (The domain already gives back the
-    same ticket for the same NIR; this covers visitors without a number.)
-    """
-
-    TTL = 30 * 60
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._slots: dict[str, list] = {}
-        self._swept = time.monotonic()
-
-    @contextmanager
-    def slot(self, key: str):
-        now = time.monotonic()
-        with self._lock:
-            if now - self._swept > 60:  # a sweep walks every slot: once a minute, not per request
-                self._swept = now
-                for k in [k for k, v in self._slots.items() if now - v[2] > self.TTL]:
-                    del self._slots[k]
-            entry = self._slots.setdefault(key, [threading.Lock(), None, now])
-        with entry[0]:
-            yield entry
-
-
-_once = _Once()
 
 
 # --- the kiosk screen ------------------------------------------------------------------
@@ -310,27 +267,23 @@ def checkin_post(site: str):
     if remembered is not None:
         return _to_ticket(place, remembered.public_id)
     answers = {"rdv": rdv, "nir": nir, "phone": phone or None, "sms": not no_sms} | needs["answers"]
-    with _once.slot(f"{place.id}:{nonce}") as slot:
-        if slot[1] is None:
-            try:
-                public_id = _issue(place, answers, confirm_callback=False)
-            except CallbackOnly:
-                # Nothing stored: the visitor first reads that the CAF will call them.
-                session[CALLBACK_KEY] = _seal(place, answers)
-                return redirect(url_for("kiosk.callback", site=place.slug), code=303)
-            except AlreadyCheckedIn as err:  # someone else's ticket, or a lost page: see an agent
-                return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
-            except InvalidAnswers as err:  # every wrong answer, checked once by the domain
-                errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
-                return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
-            except DomainError as err:
-                return error_page(409, error_text(err))
-            slot[1] = public_id
-        public_id = slot[1]
+    try:  # a double tap sends the same form key: the domain gives back the first sending's ticket
+        public_id = _issue(place, answers, confirm_callback=False, form_key=nonce)
+    except CallbackOnly:
+        # Nothing stored: the visitor first reads that the CAF will call them.
+        session[CALLBACK_KEY] = _seal(place, answers)
+        return redirect(url_for("kiosk.callback", site=place.slug), code=303)
+    except AlreadyCheckedIn as err:  # someone else's ticket, or a lost page: see an agent
+        return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
+    except InvalidAnswers as err:  # every wrong answer, checked once by the domain
+        errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
+        return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
+    except DomainError as err:
+        return error_page(409, error_text(err))
     return _to_ticket(place, public_id)
 
 
-def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
+def _issue(place: Site, answers: dict, *, confirm_callback: bool, form_key: str) -> str:
     """Check the visitor in with their *answers*; return the ticket's link secret.
 
     A refusal because the NIR holds someone's ticket already (AlreadyCheckedIn) is counted
@@ -343,7 +296,7 @@ def _issue(place: Site, answers: dict, *, confirm_callback: bool) -> str:
                               priority=answers["priority"], needs=answers["needs"],
                               interpreter_language=answers["interpreter_language"],
                               confirm_callback=confirm_callback, sms=answers.get("sms", True),
-                              locale=str(get_locale()),
+                              locale=str(get_locale()), form_key=form_key,
                               held=request.cookies.get(TICKET_COOKIE.format(site=place.slug)), now=utcnow())
             public_id = result.ticket.public_id
             s.commit()
@@ -405,13 +358,10 @@ def callback_post(site: str):
     pending = _pending_callback(place)
     if pending is None:
         return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
-    with _once.slot(f"{place.id}:{pending['once']}") as slot:
-        if slot[1] is None:
-            try:
-                slot[1] = _issue(place, pending, confirm_callback=True)
-            except DomainError as err:
-                return error_page(409, error_text(err))
-        public_id = slot[1]
+    try:
+        public_id = _issue(place, pending, confirm_callback=True, form_key=pending["once"])
+    except DomainError as err:
+        return error_page(409, error_text(err))
     session.pop(CALLBACK_KEY, None)
     return _to_ticket(place, public_id)
 

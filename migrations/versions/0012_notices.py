@@ -1,5 +1,5 @@
 """Messages to visitors (the outbox, the browsers subscribed to Web Push), their language and channels on the ticket, when « bientôt » goes,
-how to find each desk, and tickets their visitor gave up (« Je pars »).
+how to find each desk, tickets their visitor gave up (« Je pars »), one ticket per check-in form.
 
 Revision ID: 0012_notices
 Revises: 0011_ticket_surveyed
@@ -29,6 +29,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("locale", sqlmodel.AutoString(length=8), nullable=False, server_default="fr"))
         batch_op.add_column(sa.Column("reach", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("left", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("form_key", sqlmodel.AutoString(length=32), nullable=True))
+        batch_op.create_index("uq_ticket_form_key", ["site_id", "form_key"], unique=True)
     op.create_table(
         "notice",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +76,8 @@ def downgrade() -> None:
     op.drop_table("pushsubscription")
     op.drop_table("notice")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_index("uq_ticket_form_key")
+        batch_op.drop_column("form_key")
         batch_op.drop_column("left")
         batch_op.drop_column("reach")
         batch_op.drop_column("locale")

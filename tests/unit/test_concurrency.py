@@ -97,6 +97,26 @@ def test_a_double_tap_in_eight_threads_gives_one_ticket(database, engines, vault
         assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
 
 
+def test_one_form_without_a_number_sent_eight_times_by_eight_processes_gives_one_ticket(database, engines, vault,
+                                                                                       office):
+    ids: list[int] = []
+
+    def one(i):
+        with engines[i % ENGINES].write_session() as s:  # no NIR: only the form's key tells the sendings apart
+            ids.append(check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=None,
+                                form_key="the-form-of-one-phone", now=NOW).ticket.id)
+            s.commit()
+
+    run_threads(8, one)
+    assert len(ids) == 8 and len(set(ids)) == 1
+    with database.session() as s:
+        assert s.exec(select(func.count()).select_from(Ticket)).one() == 1
+    with engines[1].write_session() as s:  # another form makes another ticket
+        assert check_in(s, vault, site_id=office.site_id, has_appointment=False, nir=None,
+                        form_key="another-form", now=NOW).ticket.id not in ids
+        s.commit()
+
+
 def test_eight_phones_racing_with_one_nir_get_one_ticket_and_the_others_nothing(database, engines, vault, office):
     from accueil.checkin import AlreadyCheckedIn
 

@@ -264,6 +264,39 @@ def test_double_tap_back_button_and_second_scan_give_the_same_ticket(app, client
     assert len(tickets_of(app)) == 1
 
 
+def test_one_form_sent_to_two_processes_at_once_makes_one_ticket(app, client, tmp_path, app_database):
+    """Two apps on the same database stand for two server processes; eight sendings of one form race."""
+    import threading
+
+    from tests.live import demo_app
+
+    other = demo_app(tmp_path / "instance", RATELIMIT_ENABLED=False, TESTING=True, **app_database)
+    present(app, client)
+    data = form(client) | {"sans_numero": "1"}  # no NIR: only the form's key can tell the sendings apart
+    with client.session_transaction() as mine:
+        session = dict(mine)
+    phones = []
+    for i in range(8):
+        phone = (app if i % 2 else other).test_client()
+        with phone.session_transaction() as sess:
+            sess.update(session)
+        phones.append(phone)
+    barrier, answers = threading.Barrier(len(phones)), []
+
+    def send(phone):
+        barrier.wait()
+        answers.append(phone.post("/k/chaumont", data=data))
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in phones]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert {r.status_code for r in answers} == {303}
+    assert len({r.headers["Location"] for r in answers}) == 1 and len(tickets_of(app)) == 1
+    other.extensions["accueil.db"].dispose()
+
+
 def form_after_ticket(client):
     page = client.get("/")
     return {"csrf_token": csrf_from(text_of(page)) if 'name="csrf_token"' in text_of(page)
