@@ -139,6 +139,11 @@ repeats this text (SQLite cannot see that bound parameters fall inside the index
 """
 
 
+def ticket_code(letter: str, number: int) -> str:
+    """The number people say and see: the queue's letter and three digits (R007)."""
+    return f"{letter}{number:03d}"
+
+
 class Ticket(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("site_id", "service_day", "letter", "number"),
@@ -218,8 +223,8 @@ class Ticket(SQLModel, table=True):
 
     @property
     def code(self) -> str:
-        """The number people say and see: queue letter and three digits (R007)."""
-        return f"{self.letter}{self.number:03d}"
+        """The number people say and see (``ticket_code``)."""
+        return ticket_code(self.letter, self.number)
 
 
 class TicketTransition(SQLModel, table=True):

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
 from accueil.lifecycle import ACTIVE, CALLED, DONE, SERVING, WAITING
-from accueil.models import ZONE, Agent, Appointment, Desk, DeskQueue, Queue, Site, Ticket, TicketTransition
+from accueil.models import ZONE, Agent, Appointment, Desk, DeskQueue, Queue, Site, Ticket, TicketTransition, ticket_code
 from accueil.tickets import call_order
 from accueil.waiting import Estimator
 
@@ -69,7 +69,7 @@ class ActiveTicket:
 
     @property
     def code(self) -> str:
-        return f"{self.letter}{self.number:03d}"
+        return ticket_code(self.letter, self.number)
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def _calls(session: Session, site_id: int, day: date, limit: int) -> list[CallRo
         .order_by(col(TicketTransition.version).desc())
         .limit(limit)
     ).all()
-    return [CallRow(f"{letter}{number:03d}", letter, kind, version, at, queue_id, desk_id)
+    return [CallRow(ticket_code(letter, number), letter, kind, version, at, queue_id, desk_id)
             for kind, version, at, queue_id, desk_id, letter, number in rows]
 
 

@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 from accueil import desks as desk_rules
 from accueil import notices, stats
 from accueil.clock import as_utc, service_day
-from accueil.db import Database
 from accueil.errors import NotFound
 from accueil.i18n import N_
 from accueil.lifecycle import WAITING
@@ -76,26 +75,17 @@ def offline_devices(session: Session, *, site_id: int, now: datetime) -> list[Of
             if d.last_seen_at is None or now - as_utc(d.last_seen_at) > OFFLINE_AFTER]
 
 
-def beat(db: Database, device: Device, *, now: datetime) -> None:
-    """Stamp *device* (read earlier) as seen, opening a write only when a stamp is due."""
-    if not _beat_due(device, now):
-        return
-    with db.write_session() as s:
-        fresh = s.get(Device, device.id)
-        if fresh is not None and heartbeat(s, fresh, now=now):
-            s.commit()
-
-
 def heartbeat(session: Session, device: Device, *, now: datetime) -> bool:
     """Stamp the device as seen; write at most once per HEARTBEAT_EVERY. True when it wrote."""
-    if not _beat_due(device, now):
+    if not beat_due(device, now):
         return False
     device.last_seen_at = as_utc(now)
     session.add(device)
     return True
 
 
-def _beat_due(device: Device, now: datetime) -> bool:
+def beat_due(device: Device, now: datetime) -> bool:
+    """Whether *device* (as read) is due a new stamp: checked before opening a write."""
     return device.last_seen_at is None or as_utc(now) - as_utc(device.last_seen_at) >= HEARTBEAT_EVERY
 
 

@@ -5,14 +5,13 @@ from flask import Flask, request
 from flask_socketio import SocketIO
 from sqlmodel import select
 
-from accueil import supervision
 from accueil.audiences import display_snapshot, display_update
 from accueil.clock import utcnow
 from accueil.events import AccessEnded, SiteChanged
 from accueil.ids import is_slug
 from accueil.models import Site
 from web.context import database
-from web.devices import current_device
+from web.devices import beat, current_device
 from web.realtime import Admission, Client, LiveNamespace
 
 NAMESPACE = "/display"
@@ -61,7 +60,7 @@ class DisplayNamespace(LiveNamespace):
             if client is not None:
                 self.close(client.sid)
             return None
-        supervision.beat(database(), device, now=utcnow())
+        beat(device)
         return super().on_snapshot(_data)
 
     def deliver(self, batch, state) -> None:

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from flask_babel import get_locale, gettext
 from sqlmodel import select
 
-from accueil import identity, presence, push_subscriptions, supervision, tickets, waiting
+from accueil import identity, presence, push_subscriptions, tickets, waiting
 from accueil import needs as need_rules
 from accueil.audiences import phone_snapshot
 from accueil.checkin import (
@@ -47,7 +47,7 @@ from accueil.models import Site, Ticket
 from accueil.survey import AlreadyAnswered
 from accueil.survey import answer as answer_survey
 from web.context import database, vault
-from web.devices import current_device
+from web.devices import beat, current_device
 from web.i18n import error_text
 from web.security import error_page, limiter
 
@@ -145,7 +145,7 @@ def qr(site: str):
     device = current_device("kiosk", place.id)
     if device is None:
         abort(403)
-    supervision.beat(database(), device, now=utcnow())  # the kiosk's heartbeat: it reloads its QR every 30 s
+    beat(device)  # the kiosk's heartbeat: it reloads its QR every 30 s
     code = _codes().issue(place.id, now=utcnow())
     link = _base_url() + url_for("kiosk.scan", site=place.slug, code=code)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,

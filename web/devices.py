@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from accueil import devices as device_rules
+from accueil import supervision
 from accueil.clock import utcnow
 from accueil.errors import NotFound
 from accueil.models import Device, Site
@@ -15,6 +16,17 @@ COOKIE = "accueil_device"
 TEN_YEARS = 10 * 365 * 24 * 3600
 
 bp = Blueprint("devices", __name__)
+
+
+def beat(device: Device) -> None:
+    """Stamp *device* (read earlier) as seen, opening a write only when a stamp is due (supervision's rule)."""
+    now = utcnow()
+    if not supervision.beat_due(device, now):
+        return
+    with database().write_session() as s:
+        fresh = s.get(Device, device.id)
+        if fresh is not None and supervision.heartbeat(s, fresh, now=now):
+            s.commit()
 
 
 def current_device(kind: str, site_id: int) -> Device | None:
