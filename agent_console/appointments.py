@@ -20,7 +20,7 @@ from accueil.clock import service_day, utcnow
 from accueil.errors import DomainError
 from accueil.models import Agent, Desk, Site
 from agent_console import auth
-from agent_console.views import agent_key, require_supervisor
+from agent_console.views import agent_key
 from web.context import database, vault
 from web.i18n import error_text
 from web.security import limiter
@@ -34,7 +34,7 @@ MAX_UPLOAD = 2 * 1024 * 1024  # a 5,000-row export fits; other pages keep the ap
 def _guard():
     if request.endpoint == "appointments.upload":
         request.max_content_length = MAX_UPLOAD
-    return auth.check_idle()
+    return auth.guard()
 
 
 @bp.app_context_processor
@@ -55,17 +55,16 @@ def _page(report=None, error=None, status=200):
 
 @bp.get("/appointments/import")
 @login_required
+@auth.supervisor_only
 def import_form():
-    return require_supervisor() or _page()
+    return _page()
 
 
 @bp.post("/appointments/import")
 @login_required
 @limiter.limit("20 per minute", key_func=agent_key)
+@auth.supervisor_only
 def upload():
-    refused = require_supervisor()
-    if refused:
-        return refused
     file = request.files.get("file")
     if file is None or not file.filename:
         return _page(error=gettext("Choisissez un fichier."), status=400)

@@ -1,6 +1,7 @@
 """Agents' sessions: Flask-Login, the signed-in agent's site and role, expiry after inactivity."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import time
@@ -118,6 +119,34 @@ def expired(sess) -> bool:
 
 def touch() -> None:
     session[SEEN] = time.time()
+
+
+OPEN_ENDPOINTS = frozenset({"agent.login", "agent.static", "supervision.static"})
+"""Console endpoints that need no live session: the sign-in page and the files."""
+
+
+def guard():
+    """The console's one rule before each request (every console blueprint registers it): a session
+    idle too long ends; an active one slides. The sign-in page and static files are open."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    return check_idle()
+
+
+def supervisor_only(view):
+    """Refuse the view to agents who are not supervisors (after ``login_required``)."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if not current_user.supervisor:
+            if wants_json():
+                return jsonify(ok=False, message=gettext("Cette action est réservée aux superviseurs.")), 403
+            from web.security import error_page
+
+            return error_page(403, gettext("Cette page est réservée aux superviseurs."))
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def check_idle():

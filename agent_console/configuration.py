@@ -20,7 +20,7 @@ from accueil import needs
 from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
 from agent_console import auth
-from agent_console.views import agent_key, require_supervisor
+from agent_console.views import agent_key
 from web.context import database
 from web.i18n import error_text
 from web.security import error_page, limiter
@@ -39,9 +39,7 @@ class Failed:
     errors: dict = field(default_factory=dict)
 
 
-@bp.before_request
-def _guard():
-    return auth.check_idle()
+bp.before_request(auth.guard)
 
 
 def _page(failed: Failed | None = None, status: int = 200):
@@ -74,9 +72,6 @@ def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw):
 
     On bad input the page comes again, the message beside the field and what was typed kept.
     """
-    refused = require_supervisor()
-    if refused:
-        return refused
     try:
         with database().write_session() as s:
             fn(s, site_id=current_user.site_id, now=utcnow(), **kw)
@@ -93,8 +88,9 @@ def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw):
 
 @bp.get("")
 @login_required
+@auth.supervisor_only
 def page():
-    return require_supervisor() or _page()
+    return _page()
 
 
 # --- the site --------------------------------------------------------------------------------
@@ -102,6 +98,7 @@ def page():
 
 @bp.post("/site")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def site():
     values = _form("name", "retention_hours", "checkin_early_minutes", "checkin_late_minutes",
@@ -115,6 +112,7 @@ def site():
 
 @bp.post("/hours")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def hours():
     days = {day: request.form.get(f"hours-{day}", "")[:100] for day in range(7)}
@@ -128,6 +126,7 @@ def hours():
 
 @bp.post("/queues")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_queue():
     values = _form("letter", "name", "kind", "seats", "purpose")
@@ -138,6 +137,7 @@ def add_queue():
 
 @bp.post("/queues/<int:queue_id>")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def edit_queue(queue_id: int):
     values = _form("name", "kind", "seats", "purpose")
@@ -147,6 +147,7 @@ def edit_queue(queue_id: int):
 
 @bp.post("/queues/<int:queue_id>/active")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def queue_active(queue_id: int):
     active = request.form.get("active") == "1"
@@ -166,6 +167,7 @@ def _desk_values() -> dict:
 
 @bp.post("/desks")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_desk():
     v = _desk_values()
@@ -175,6 +177,7 @@ def add_desk():
 
 @bp.post("/desks/<int:desk_id>")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def edit_desk(desk_id: int):
     v = _desk_values()
@@ -185,6 +188,7 @@ def edit_desk(desk_id: int):
 
 @bp.post("/desks/<int:desk_id>/active")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def desk_active(desk_id: int):
     active = request.form.get("active") == "1"
@@ -198,6 +202,7 @@ def desk_active(desk_id: int):
 
 @bp.post("/agents")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_agent():
     values = _form("login", "role")
@@ -208,6 +213,7 @@ def add_agent():
 
 @bp.post("/agents/<int:agent_id>/active")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def agent_active(agent_id: int):
     active = request.form.get("active") == "1"
@@ -220,6 +226,7 @@ def agent_active(agent_id: int):
 
 @bp.post("/agents/<int:agent_id>/password")
 @login_required
+@auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def agent_password(agent_id: int):
     return _apply(f"agent-{agent_id}-password", f"agent-{agent_id}",

@@ -19,7 +19,6 @@ from accueil.clock import service_day, utcnow
 from accueil.errors import DomainError
 from accueil.models import Agent, Queue, Site
 from agent_console import auth
-from agent_console.views import require_supervisor
 from web.context import database
 from web.i18n import error_text
 from web.security import limiter
@@ -28,11 +27,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/agent", template_folder="te
                static_url_path="/static/supervision")
 
 
-@bp.before_request
-def _guard():
-    if request.endpoint == "supervision.static":
-        return None
-    return auth.check_idle()
+bp.before_request(auth.guard)
 
 
 def _picture():
@@ -42,10 +37,8 @@ def _picture():
 
 @bp.get("/supervision")
 @login_required
+@auth.supervisor_only
 def supervision():
-    refused = require_supervisor()
-    if refused:
-        return refused
     config = {"namespace": "/agent", "fragment": url_for("supervision.fragment"), "region": "supervision-region",
               "every": 30,
               "text": {"offline": gettext("Connexion perdue. Reconnexion en cours…"),
@@ -56,10 +49,8 @@ def supervision():
 @bp.get("/supervision/fragment")
 @login_required
 @limiter.limit("120 per minute")
+@auth.supervisor_only
 def fragment():
-    refused = require_supervisor()
-    if refused:
-        return refused
     return render_template("agent_console/_supervision.html", p=_picture())
 
 
@@ -119,10 +110,8 @@ def _bars(items: list[tuple[str, float]], width: int = 640, height: int = 220) -
 @bp.get("/statistics")
 @login_required
 @limiter.limit("60 per minute")
+@auth.supervisor_only
 def statistics():
-    refused = require_supervisor()
-    if refused:
-        return refused
     fig, form, error, queues, logins = _figures()
     charts = {}
     if fig is not None:
@@ -140,10 +129,8 @@ def statistics():
 @bp.get("/statistics.csv")
 @login_required
 @limiter.limit("30 per minute")
+@auth.supervisor_only
 def statistics_csv():
-    refused = require_supervisor()
-    if refused:
-        return refused
     fig, form, error, _queues, _logins = _figures()
     if fig is None:
         return Response(error + "\n", status=400, mimetype="text/plain")

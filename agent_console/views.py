@@ -77,11 +77,7 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
-@bp.before_request
-def _idle():
-    if request.endpoint in ("agent.login", "agent.static"):
-        return None
-    return auth.check_idle()
+bp.before_request(auth.guard)
 
 
 @bp.app_context_processor
@@ -138,14 +134,6 @@ def fail(err: DomainError):
 
 def _int(name: str) -> int | None:
     return row_id(request.form.get(name, ""))
-
-
-def require_supervisor():
-    if not current_user.supervisor:
-        if auth.wants_json():
-            return jsonify(ok=False, message=gettext("Cette action est réservée aux superviseurs.")), 403
-        return error_page(403, gettext("Cette page est réservée aux superviseurs."))
-    return None
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -470,17 +458,16 @@ def _devices_page(link: str | None = None, status: int = 200, error: str | None 
 
 @bp.get("/devices")
 @login_required
+@auth.supervisor_only
 def devices():
-    return require_supervisor() or _devices_page()
+    return _devices_page()
 
 
 @bp.post("/devices")
 @login_required
 @limiter.limit("30 per minute", key_func=agent_key)
+@auth.supervisor_only
 def enrol_device():
-    refused = require_supervisor()
-    if refused:
-        return refused
     kind = request.form.get("kind", "")
     if kind not in KINDS:
         return _devices_page(status=400, error=gettext("Choisissez une borne ou un écran."))
@@ -497,10 +484,8 @@ def enrol_device():
 @bp.post("/devices/<int:device_id>/revoke")
 @login_required
 @limiter.limit("30 per minute", key_func=agent_key)
+@auth.supervisor_only
 def revoke_device(device_id: int):
-    refused = require_supervisor()
-    if refused:
-        return refused
     try:
         with database().write_session() as s:
             device = site_device(s, current_user.site_id, device_id)
