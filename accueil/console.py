@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from accueil import desks as desk_rules
-from accueil import notices, site_state
+from accueil import notices, site_state, tickets
 from accueil.clock import as_utc
 from accueil.db import refusable
 from accueil.errors import InvalidInput, NotFound
 from accueil.i18n import N_
 from accueil.identity import Vault, mask_nir, mask_phone
-from accueil.ids import is_row_id
+from accueil.ids import is_row_id, row_id
 from accueil.lifecycle import CALLED, SERVING, WAITING
 from accueil.models import SUPERVISOR, Agent, ConsoleAction, Desk, Device, Queue, Ticket
 from accueil.needs import codes as need_codes
@@ -276,6 +276,60 @@ def check_may_act(ticket: Ticket, *, desk: Desk | None, supervisor: bool) -> Non
     if desk is None or ticket.desk_id != desk.id:
         raise InvalidInput(N_("Le ticket %(ticket)s est suivi par un autre bureau."), field="desk",
                            ticket=ticket.code)
+
+
+TICKET_ACTIONS = {
+    "recall": tickets.recall,
+    "start": tickets.start,
+    "finish": tickets.finish,
+    "no-show": tickets.no_show,
+    "cancel": tickets.cancel,
+}
+"""The actions an agent takes on a ticket from the console, besides calling and transferring it."""
+
+
+@dataclass(frozen=True)
+class Acted:
+    """What an agent's action did: the ticket as it is now, and the desk that called it (a call)."""
+
+    ticket: Ticket
+    desk: Desk | None = None
+    moved_to: str | None = None
+    """« queue » or « desk », for a transfer."""
+
+
+def act(session: Session, *, site_id: int, agent_id: int, supervisor: bool, ticket_id: int, action: str,
+        target: str | None = None, now: datetime) -> Acted:
+    """Take *action* on a ticket of the site from an agent's console: which desk acts, and whether it may.
+
+    « call » calls the ticket to the agent's desk (which must be able to receive). Any other action
+    on a ticket in hand at a desk is that desk's (or a supervisor's); it is recorded against the
+    agent's desk when the ticket is theirs or in no one's hands. « transfer » takes *target*
+    « queue:ID » or « desk:ID ».
+    """
+    ticket = tickets.get_ticket(session, site_id, ticket_id)
+    desk = desk_rules.held_by(session, agent_id)
+    if action == "call":
+        desk = desk_rules.require_caller(session, site_id=site_id, desk_id=desk.id if desk else None,
+                                         agent_id=agent_id)
+        return Acted(tickets.call_ticket(session, site_id=site_id, ticket_id=ticket.id, desk_id=desk.id,
+                                         agent_id=agent_id, now=now), desk)
+    check_may_act(ticket, desk=desk, supervisor=supervisor)
+    desk_id = desk.id if desk is not None and ticket.desk_id in (None, desk.id) else None
+    if action == "transfer":
+        kind, _sep, raw = (target or "").partition(":")
+        target_id = row_id(raw) or 0
+        if kind == "queue":
+            return Acted(tickets.transfer(session, site_id=site_id, ticket_id=ticket.id, queue_id=target_id,
+                                          desk_id=desk_id, agent_id=agent_id, now=now), moved_to="queue")
+        if kind == "desk":
+            return Acted(send_to_desk(session, site_id=site_id, ticket_id=ticket.id, target_desk_id=target_id,
+                                      desk_id=desk_id, agent_id=agent_id, now=now), moved_to="desk")
+        raise InvalidInput(N_("Choisissez une file ou un bureau."), field="target")
+    fn = TICKET_ACTIONS.get(action)
+    if fn is None:
+        raise NotFound(N_("Cette action n'existe pas."))
+    return Acted(fn(session, site_id=site_id, ticket_id=ticket.id, desk_id=desk_id, agent_id=agent_id, now=now))
 
 
 def site_desks(session: Session, site_id: int) -> list[Desk]:

@@ -30,7 +30,7 @@ from accueil import needs, tickets
 from accueil.agents import authenticate, normalize_login
 from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import utcnow
-from accueil.console import check_may_act, claim_action, send_to_desk, site_device, site_devices, view
+from accueil.console import act, claim_action, site_device, site_devices, view
 from accueil.devices import KINDS, create_enrolment, revoke
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.ids import row_id
@@ -50,12 +50,12 @@ def _(text: str) -> str:
     return text
 
 
-ACTIONS = {
-    "recall": (tickets.recall, _("Le ticket %(ticket)s est rappelé.")),
-    "start": (tickets.start, _("Le ticket %(ticket)s est reçu.")),
-    "finish": (tickets.finish, _("Le ticket %(ticket)s est terminé.")),
-    "no-show": (tickets.no_show, _("Le ticket %(ticket)s est noté absent.")),
-    "cancel": (tickets.cancel, _("Le ticket %(ticket)s est annulé.")),
+DONE_TEXTS = {
+    "recall": _("Le ticket %(ticket)s est rappelé."),
+    "start": _("Le ticket %(ticket)s est reçu."),
+    "finish": _("Le ticket %(ticket)s est terminé."),
+    "no-show": _("Le ticket %(ticket)s est noté absent."),
+    "cancel": _("Le ticket %(ticket)s est annulé."),
 }
 
 ACTION_LIMIT = "120 per minute"
@@ -312,51 +312,27 @@ def call_next():
 @login_required
 @limiter.limit(ACTION_LIMIT, key_func=agent_key)
 def ticket_action(ticket_id: int, action: str):
-    if action not in (*ACTIONS, "call", "transfer"):
+    if action not in (*DONE_TEXTS, "call", "transfer"):
         abort(404)
     now = utcnow()
-    site_id = current_user.site_id
     try:
         with database().write_session() as s:
             if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=now):
                 return _duplicate()
-            ticket = tickets.get_ticket(s, site_id, ticket_id)
-            desk = desk_rules.held_by(s, current_user.id)
-            if action == "call":
-                desk = desk_rules.require_caller(s, site_id=site_id, desk_id=desk.id if desk else None,
-                                                 agent_id=current_user.id)
-                ticket = tickets.call_ticket(s, site_id=site_id, ticket_id=ticket.id, desk_id=desk.id,
-                                             agent_id=current_user.id, now=now)
-                message = gettext("Le ticket %(ticket)s est appelé. Bureau : %(desk)s.", ticket=ticket.code, desk=desk.name)
-            else:
-                check_may_act(ticket, desk=desk, supervisor=current_user.supervisor)
-                desk_id = desk.id if desk is not None and ticket.desk_id in (None, desk.id) else None
-                if action == "transfer":
-                    message = _transfer(s, ticket, desk_id, now)
-                else:
-                    fn, text = ACTIONS[action]
-                    ticket = fn(s, site_id=site_id, ticket_id=ticket.id, desk_id=desk_id, agent_id=current_user.id,
-                                now=now)
-                    message = gettext(text, ticket=ticket.code)
+            acted = act(s, site_id=current_user.site_id, agent_id=current_user.id,
+                       supervisor=current_user.supervisor, ticket_id=ticket_id, action=action,
+                       target=request.form.get("target", "")[:40], now=now)
             s.commit()
     except DomainError as err:
         return fail(err)
-    return done(message)
-
-
-def _transfer(s, ticket: Ticket, desk_id: int | None, now) -> str:
-    target = request.form.get("target", "")
-    kind, _sep, raw = target.partition(":")
-    target_id = row_id(raw) or 0
-    if kind == "queue":
-        moved = tickets.transfer(s, site_id=current_user.site_id, ticket_id=ticket.id, queue_id=target_id,
-                                 desk_id=desk_id, agent_id=current_user.id, now=now)
-        return gettext("Le ticket %(ticket)s attend maintenant dans une autre file.", ticket=moved.code)
-    if kind == "desk":
-        moved = send_to_desk(s, site_id=current_user.site_id, ticket_id=ticket.id, target_desk_id=target_id,
-                             desk_id=desk_id, agent_id=current_user.id, now=now)
-        return gettext("Le ticket %(ticket)s est envoyé à un autre bureau.", ticket=moved.code)
-    raise InvalidInput(_("Choisissez une file ou un bureau."), field="target")
+    code = acted.ticket.code
+    if action == "call":
+        return done(gettext("Le ticket %(ticket)s est appelé. Bureau : %(desk)s.", ticket=code, desk=acted.desk.name))
+    if acted.moved_to == "queue":
+        return done(gettext("Le ticket %(ticket)s attend maintenant dans une autre file.", ticket=code))
+    if acted.moved_to == "desk":
+        return done(gettext("Le ticket %(ticket)s est envoyé à un autre bureau.", ticket=code))
+    return done(gettext(DONE_TEXTS[action], ticket=code))
 
 
 @bp.post("/tickets/<int:ticket_id>/reveal")

@@ -138,3 +138,34 @@ def test_states_say_free_calling_serving_paused_with_whom_and_since_when(databas
     assert by_name["Bureau 2"].state == desks.FREE and by_name["Bureau 2"].agent_login == "bruno"
     # The called ticket stays with Bureau 1, which nobody holds any more: still shown as calling.
     assert by_name["Bureau 1"].state == desks.CALLING and by_name["Bureau 1"].agent_login is None
+
+
+def test_a_console_action_is_taken_by_the_agents_desk_and_only_there(database, vault, office, people):
+    """accueil.console.act: a call goes to the agent's desk; a ticket in hand elsewhere is that desk's."""
+    from accueil.console import act as console_act
+    from accueil.errors import InvalidInput
+
+    anne, bruno, chef = people
+    for who, desk in ((anne, office.desk1), (bruno, office.desk2)):
+        act(database, desks.take, site_id=office.site_id, desk_id=desk, agent_id=who)
+    with database.write_session() as s:
+        t = check_in(s, vault, site_id=office.site_id, has_appointment=True, nir=make_nir(1), now=NOW).ticket
+        s.commit()
+
+    def by(agent, action, supervisor=False, target=None):
+        return act(database, console_act, site_id=office.site_id, agent_id=agent, supervisor=supervisor,
+                   ticket_id=t.id, action=action, target=target)
+
+    called = by(anne, "call")
+    assert (called.ticket.status, called.ticket.desk_id, called.desk.id) == ("called", office.desk1, office.desk1)
+    before = table_counts(database)
+    with pytest.raises(InvalidInput):  # Bruno's desk did not call it
+        by(bruno, "start")
+    with pytest.raises(InvalidInput):  # a transfer needs « queue:ID » or « desk:ID »
+        by(anne, "transfer", target="nowhere")
+    with pytest.raises(NotFound):
+        by(anne, "dance")
+    assert table_counts(database) == before
+    assert by(chef, "recall", supervisor=True).ticket.recalls == 1  # a supervisor may act anywhere
+    moved = by(anne, "transfer", target=f"queue:{office.n}")
+    assert (moved.moved_to, moved.ticket.status, moved.ticket.queue_id) == ("queue", "waiting", office.n)
