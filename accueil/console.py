@@ -25,7 +25,7 @@ from accueil.i18n import N_
 from accueil.identity import Vault, mask_nir, mask_phone
 from accueil.ids import is_row_id, row_id
 from accueil.lifecycle import CALLED, SERVING, WAITING
-from accueil.models import SUPERVISOR, Agent, ConsoleAction, Desk, Device, Queue, Ticket
+from accueil.models import SUPERVISOR, ZONE, Agent, ConsoleAction, Desk, Device, Queue, Ticket
 from accueil.needs import codes as need_codes
 from accueil.site_state import SiteState
 
@@ -94,6 +94,8 @@ class SiteView:
     in_progress: list[TicketView]
     desks: list[desk_rules.DeskState]
     desk_rows: dict[int, Desk]
+    desk_queues: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Desk id -> the queues it calls from."""
 
 
 @dataclass
@@ -104,6 +106,15 @@ class ConsoleView(SiteView):
     desk: Desk | None = None
     supervisor: bool = False
     agent_id: int | None = None
+
+    @property
+    def busy(self) -> bool:
+        """The desk has its visitor in hand and can call no one else (accueil.tickets: a desk receives one
+        visitor at a time from desk queues; a helper of a zone may call more)."""
+        if self.desk is None or not self.in_hand:
+            return False
+        zones = {q.id for q in self.queues if q.kind == ZONE}
+        return not any(q in zones for q in self.desk_queues.get(self.desk.id, ()))
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -222,7 +233,8 @@ def site_view(state: SiteState, masks: Masks, *, now: datetime, extra: dict[int,
     masks.keep_only(set(extra))
     desks = desk_rules.states_of(list(state.desks.values()), state.logins, state.in_hand())
     return SiteView(version=state.version, site_id=state.site_id, site_name=state.name, now=now,
-                    queues=list(by_id.values()), in_progress=in_progress, desks=desks, desk_rows=state.desks)
+                    queues=list(by_id.values()), in_progress=in_progress, desks=desks, desk_rows=state.desks,
+                    desk_queues=state.desk_queues)
 
 
 def for_agent(shared: SiteView, *, agent_id: int, supervisor: bool) -> ConsoleView:

@@ -82,7 +82,8 @@ def render_regions(console: ConsoleView, rows: Rows, memo: dict | None = None) -
     locale = str(get_locale())
     keys = {
         "hand": (locale, desk.id if desk else None, desk.name if desk else None,
-                 bool(desk and desk.paused_at), tuple(tuple(getattr(t, f.name) for f in fields(t)) for t in console.in_hand)),
+                 bool(desk and desk.paused_at), console.busy,
+                 tuple(tuple(getattr(t, f.name) for f in fields(t)) for t in console.in_hand)),
         "queues": (locale, bool(desk and not desk.paused_at)),
         "desks": (locale, console.supervisor, desk.id if desk else None, tuple(console.desks)),
     }

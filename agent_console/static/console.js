@@ -136,6 +136,15 @@
 
   var pageToken = (document.querySelector("input[name=csrf_token]") || {}).value || "";
 
+  // After an action, the desk and its visitor come into view (one column: they scroll away with the
+  // queues; two columns: the panel is sticky and already there).
+  function bringDeskIntoView() {
+    var hand = document.getElementById("region-hand");
+    if (!hand) { return; }
+    var top = hand.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) { hand.scrollIntoView({ block: "start" }); }
+  }
+
   function submit(form) {
     if (form.getAttribute("data-pending")) { return; }   // already sent: a second press does nothing
     var body = new FormData(form);
@@ -162,6 +171,7 @@
         applyReveals();
       }
       say(data.message || text.failed, data.ok ? "ok" : "error");
+      if (data.ok) { bringDeskIntoView(); }
     }).catch(function () {
       say(text.failed, "error");
     }).then(function () {

@@ -285,3 +285,43 @@ def test_the_console_warns_before_the_idle_logout_and_the_agent_can_stay(browser
     finally:
         page.context.close()
         server.stop()
+
+
+def in_view(page, selector) -> bool:
+    """Whether *selector* lies wholly inside the page's viewport now."""
+    return page.evaluate("""(q) => { const r = document.querySelector(q).getBoundingClientRect();
+        return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth; }""",
+                         selector)
+
+
+@pytest.mark.parametrize("size", [{"width": 1024, "height": 768}, {"width": 1280, "height": 800}, TABLET])
+def test_on_a_tablet_the_visitor_in_hand_and_its_actions_stay_in_view(live, browser, size):
+    """Landscape: two columns, the desk's panel sticky; portrait: one column, the panel brought back into
+    view. After calling a visitor from far down the list, « Le visiteur est là » is on screen; « Appeler le
+    suivant » waits, disabled, with its reason."""
+    page = new_page(browser, viewport=size, has_touch=True)
+    sign_in(page, live, "agent.chaumont")
+    take_desk(page, live, "Bureau 1")
+    people = [issue(live, i) for i in range(1, 13)]
+    last = people[-1]
+    page.wait_for_selector(f"#ticket-{last.id}")
+    hand, queues = page.locator("#region-hand").bounding_box(), page.locator("#region-queues").bounding_box()
+    if size["width"] >= 900:
+        assert hand["x"] + hand["width"] <= queues["x"]  # side by side
+    else:
+        assert hand["y"] + hand["height"] <= queues["y"]  # one above the other
+    page.locator(f"#call-{last.id}").scroll_into_view_if_needed()
+    assert page.evaluate("() => window.scrollY") > 300  # far down the queue
+    page.click(f"#call-{last.id}")
+    page.wait_for_selector(f"#start-{last.id}")
+    assert in_view(page, f"#start-{last.id}") and in_view(page, "#call-next")
+    assert page.is_disabled("#call-next")
+    assert page.text_content("#call-next-why") == "D'abord, terminez avec le visiteur en cours, ou notez-le absent."
+    assert page.get_attribute("#call-next", "aria-describedby") == "call-next-why"
+    assert axe_violations(page) == []
+    page.click(f"#start-{last.id}")
+    page.wait_for_selector(f"#finish-{last.id}")
+    assert in_view(page, f"#finish-{last.id}")
+    page.click(f"#finish-{last.id}")
+    page.wait_for_selector("#call-next:not([disabled])")
+    page.context.close()

@@ -271,7 +271,7 @@ def test_agents_see_who_gets_an_sms_and_what_was_not_delivered(app):
         page = agent.get("/agent/").get_data(as_text=True)
         waiting_row = page[page.index(f'data-code="{quiet.code}"'):][:3000]
         assert "Pas de SMS : prévenu sur sa page seulement" in waiting_row
-        hand = page[page.index('id="hand-title"'):page.index('id="hand-title"') + 4000]
+        hand = page[page.index('id="hand-title"'):page.index('id="region-queues"')]
         assert bad.code in hand and "Prévenu par SMS" in hand
         assert "Message non remis : Invalid Destination Address (0x0000000B)" in hand
         assert page.count("Message non remis") == 1  # the visitor reached by SMS has no such flag
