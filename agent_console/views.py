@@ -22,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_time, gettext
+from flask_babel import format_date, format_decimal, format_percent, format_time, get_locale, gettext
 from flask_login import current_user, login_required
 
 from accueil import desks as desk_rules
@@ -91,6 +91,26 @@ def _helpers():
 @bp.app_template_filter("local_time")
 def _local_time(moment) -> str:
     return format_time(moment, "HH:mm") if moment else ""
+
+
+# Figures as the reader writes them (Flask-Babel): « 7,5 », « 80,1 % », « 27 novembre 2026 » in French.
+@bp.app_template_filter("decimal")
+def _decimal(value) -> str:
+    return "—" if value is None else format_decimal(value, format="#,##0.0")
+
+
+@bp.app_template_filter("percent")
+def _percent(share) -> str:
+    if share is None:
+        return "—"
+    # The language's own pattern (« 80,1 % » with a non-breaking space in French), with one decimal.
+    pattern = get_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+    return format_percent(share, format=pattern)
+
+
+@bp.app_template_filter("long_date")
+def _long_date(day) -> str:
+    return format_date(day, format="long")
 
 
 # Messages of the domain modules this console brought (accueil/desks.py, console.py, reveal.py),

@@ -83,7 +83,9 @@ def test_figures_match_the_domain_and_the_csv_export(history):
     assert (fig.visits, fig.within_target) == (3, 2)
     html = a.get("/agent/statistics?from=2026-11-20&to=2026-11-20").get_data(as_text=True)
     assert f'<td id="ind-tickets">{fig.tickets}</td>' in html
-    assert f"{fig.share_within_target * 100:.1f} % ({fig.within_target})" in html
+    share = f"{fig.share_within_target * 100:.1f}".replace(".", ",")
+    assert f"{share}\xa0% ({fig.within_target})" in html  # French: a decimal comma, a space before %
+    assert "Du 20 novembre 2026 au 20 novembre 2026" in html
     assert f'<td id="ind-noshows">{fig.no_shows}</td>' in html
     assert 'role="img"' in html and "<title" in html and 'id="chart-waits-table"' in html
     assert (fig.by_agent == {}) == ('<td colspan="4">' in html)
@@ -163,3 +165,19 @@ def test_an_enrolled_kiosk_fetching_its_qr_is_seen(app):
         seen = s.exec(select(D).where(D.label == "Borne test")).one().last_seen_at
         assert seen is not None
         assert "Borne test" not in [o.label for o in rules.offline_devices(s, site_id=sid, now=utcnow())]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
+def test_statistics_are_written_as_the_readers_language_writes_them(history, lang):
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    app = history
+    a = Console(app, "superviseur.chaumont")
+    a.client.set_cookie("lang", lang)
+    with db(app).session() as s:
+        fig = compute(s, site_id=site_id(app, "chaumont"), start=DAY.date(), end=DAY.date())
+    html = a.get("/agent/statistics?from=2026-11-20&to=2026-11-20").get_data(as_text=True)
+    assert format_date(DAY.date(), format="long", locale=lang) in html
+    assert format_decimal(fig.wait_median, format="#,##0.0", locale=lang) in html
+    assert "2026-11-20 au" not in html and "au 2026-11-20" not in html  # never the ISO form in the caption
