@@ -184,6 +184,26 @@
     });
   }
 
+  // Keyboard shortcuts of the frequent actions (shown on their buttons, announced by aria-keyshortcuts):
+  // S call the next visitor, L the visitor is here, T done, A absent (opens its confirmation). Never
+  // while typing in a field, never with a modifier (the browser's own shortcuts stay).
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || !event.key) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+    var hand = document.getElementById("region-hand");
+    var control = hand && hand.querySelector("[data-shortcut='" + event.key.toLowerCase() + "']");
+    if (!control || control.disabled) { return; }
+    event.preventDefault();
+    if (control.tagName === "SUMMARY") {
+      control.parentNode.open = true;
+      var confirm = control.parentNode.querySelector("button");
+      if (confirm) { confirm.focus(); }
+    } else {
+      control.click();
+    }
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("js-action")) { return; }

@@ -325,3 +325,41 @@ def test_on_a_tablet_the_visitor_in_hand_and_its_actions_stay_in_view(live, brow
     page.click(f"#finish-{last.id}")
     page.wait_for_selector("#call-next:not([disabled])")
     page.context.close()
+
+
+def test_the_frequent_actions_have_keyboard_shortcuts_shown_and_announced(live, browser):
+    page = tablet(browser)
+    sign_in(page, live, "agent.chaumont")
+    take_desk(page, live, "Bureau 1")
+    first, second = issue(live, 1), issue(live, 2)
+    page.wait_for_selector(f"#ticket-{second.id}")
+    assert page.get_attribute("#call-next", "aria-keyshortcuts") == "S"
+    assert page.text_content("#call-next kbd") == "S"
+    page.keyboard.press("s")  # call the next visitor
+    page.wait_for_selector(f"#start-{first.id}")
+    assert status(live, first.id).status == "called"
+    assert page.get_attribute(f"#start-{first.id}", "aria-keyshortcuts") == "L"
+    page.keyboard.press("l")  # the visitor is here
+    page.wait_for_selector(f"#finish-{first.id}")
+    page.keyboard.press("t")  # done
+    page.wait_for_selector(f"#ticket-{second.id}")
+    page.wait_for_selector("#call-next:not([disabled])")
+    assert status(live, first.id).status == "done"
+    page.keyboard.press("s")
+    page.wait_for_selector(f"#start-{second.id}")
+    page.keyboard.press("a")  # absent: opens the confirmation, focused; nothing done yet
+    assert page.evaluate("() => document.activeElement.id") == f"no-show-{second.id}"
+    assert status(live, second.id).status == "called"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => !document.getElementById('start-{second.id}')")
+    assert status(live, second.id).status == "no_show"
+    # In a field, a letter is typing, not a shortcut: « s » in the transfer list calls no one.
+    third = issue(live, 3)
+    page.wait_for_selector(f"#ticket-{third.id}")
+    page.evaluate(f"() => {{ const s = document.getElementById('target-{third.id}'); s.closest('details').open = true;"
+                  " s.focus(); }")
+    page.keyboard.press("s")
+    page.wait_for_timeout(500)  # a call would have been sent at once; none is
+    assert status(live, third.id).status == "waiting" and page.locator(".in-hand .ticket").count() == 0
+    assert axe_violations(page) == []
+    page.context.close()
