@@ -19,9 +19,14 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """Return the visitor's chosen language (a cookie), else French."""
-    lang = request.cookies.get(COOKIE) if request else None
-    return lang if lang in LANGUAGES else DEFAULT
+    """Return the language chosen on a page (a cookie), else the best of the browser's (Accept-Language), else
+    French: an Arabic phone opens in Arabic, and keeps what its visitor picks."""
+    if not request:
+        return DEFAULT
+    lang = request.cookies.get(COOKIE)
+    if lang in LANGUAGES:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES.keys()) or DEFAULT
 
 
 def direction() -> str:

@@ -598,3 +598,20 @@ def test_a_survey_comment_with_a_control_character_is_refused_and_nothing_stored
     assert r.status_code == 422 and "caractère qui ne s" in html.unescape(text_of(r))
     with app.extensions["accueil.db"].session() as s:
         assert s.exec(select(SurveyAnswer)).all() == []
+
+
+def test_a_phone_opens_in_its_own_language_and_numbers_read_left_to_right(app, client):
+    present(app, client)
+    page = text_of(client.get("/k/chaumont?rdv=non", headers={"Accept-Language": "ar-MA,ar;q=0.9,fr;q=0.5"}))
+    assert '<html lang="ar" dir="rtl">' in page
+    # The numbers typed and shown stay in their order inside right-to-left text.
+    assert '<bdi dir="ltr" class="number">2 84 05 88 321 025 32</bdi>' in page
+    assert re.search(r'<input id="nir" name="nir" type="text" dir="ltr"', page)
+    assert re.search(r'<input id="phone" name="phone" type="tel" dir="ltr"', page)
+    english = text_of(client.get("/k/chaumont?rdv=non", headers={"Accept-Language": "en-GB,en;q=0.8"}))
+    assert '<html lang="en" dir="ltr">' in english
+    unknown = text_of(client.get("/k/chaumont?rdv=non", headers={"Accept-Language": "tlh"}))
+    assert '<html lang="fr" dir="ltr">' in unknown
+    client.set_cookie("lang", "fr")  # chosen on the page: kept whatever the browser says
+    chosen = text_of(client.get("/k/chaumont?rdv=non", headers={"Accept-Language": "ar"}))
+    assert '<html lang="fr" dir="ltr">' in chosen
