@@ -17,6 +17,7 @@ from accueil import agent_sessions
 from accueil.clock import utcnow
 from accueil.models import SUPERVISOR, Agent, AgentSession, Site
 from web.context import database
+from web.security import error_page
 
 login_manager = LoginManager()
 SEEN = "agent_seen"
@@ -141,8 +142,6 @@ def supervisor_only(view):
         if not current_user.supervisor:
             if wants_json():
                 return jsonify(ok=False, message=gettext("Cette action est réservée aux superviseurs.")), 403
-            from web.security import error_page
-
             return error_page(403, gettext("Cette page est réservée aux superviseurs."))
         return view(*args, **kwargs)
 

@@ -378,11 +378,18 @@ def _to_ticket(place: Site, public_id: str):
 
 # --- the ticket page and the survey ------------------------------------------------------
 
-def _ticket_or_404(public_id: str) -> tuple[Ticket, Site, dict]:
+def _ticket_only(public_id: str) -> Ticket:
+    """The ticket whose link is *public_id*, or NotFound (never a detail of why)."""
     with database().session() as s:
         ticket = waiting.ticket_by_public_id(s, public_id)
-        if ticket is None:
-            raise NotFound(N_("Ce ticket n'existe pas."))
+    if ticket is None:
+        raise NotFound(N_("Ce ticket n'existe pas."))
+    return ticket
+
+
+def _ticket_or_404(public_id: str) -> tuple[Ticket, Site, dict]:
+    ticket = _ticket_only(public_id)
+    with database().session() as s:
         site = s.get(Site, ticket.site_id)
         status = phone_snapshot(s, ticket.public_id, now=utcnow(),
                                 cache=current_app.extensions["accueil.dispatcher"].cache)
@@ -449,7 +456,7 @@ def service_worker():
 def push_subscribe(public_id: str):
     """Keep this browser's push subscription for the ticket (JSON in, JSON out); a bad one stores nothing."""
     try:
-        t, _site, _status = _ticket_or_404(public_id)
+        t = _ticket_only(public_id)
         subscription = push_subscriptions.read_subscription(
             request.get_data(cache=False), frozenset(current_app.config.get("PUSH_ALLOWED_HOSTS", ())))
     except DomainError as err:
@@ -467,7 +474,7 @@ def push_subscribe(public_id: str):
 def leave(public_id: str):
     """« Je pars »: the visitor gives up their place (confirmed on the page); consoles and display update live."""
     try:
-        t, _site, _status = _ticket_or_404(public_id)
+        t = _ticket_only(public_id)
     except NotFound as err:
         return error_page(404, error_text(err))
     try:

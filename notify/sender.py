@@ -71,7 +71,6 @@ class Sender:
         self._lock = threading.Lock()
         self._running = False
         self._stopped = False
-        self.sent = 0
 
     # --- one round ----------------------------------------------------------------------------
 
@@ -133,7 +132,6 @@ class Sender:
             now = utcnow()
             if outcome == "sent":
                 notices.mark_sent(s, notice.id, now=now)
-                self.sent += 1
             elif outcome == "failed":
                 notices.mark_failed(s, notice.id, now=now, reason=reason)
                 site_changed(s, notice.site_id, now, kind="messages")  # the consoles show the agent at once

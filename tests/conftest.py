@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -166,3 +167,41 @@ def issue(db: Database, vault: Vault, office: Office, i: int, *, appointment_at=
                      nir=make_nir(i), priority=priority, now=now).ticket
         s.commit()
     return t
+
+
+PROCESSES = 8
+
+
+@pytest.fixture
+def engines(database):
+    """Several Database objects on one database, as several processes would have.
+
+    Within one Database, SQLite writers queue on a process lock (accueil.db); separate
+    ones race for the database's own lock, which is what concurrency tests are about.
+    """
+    dbs = [database] + [Database(database.url, bus=database.bus) for _ in range(PROCESSES - 1)]
+    yield dbs
+    for db in dbs[1:]:
+        db.dispose()
+
+
+def run_threads(n, target):
+    """Start *n* threads that wait on one barrier then run target(i); re-raise their errors."""
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def body(i):
+        try:
+            barrier.wait()
+            target(i)
+        except BaseException as exc:  # noqa: BLE001  (collected and re-raised below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    if errors:
+        raise errors[0]

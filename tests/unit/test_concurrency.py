@@ -1,10 +1,8 @@
 """Concurrency, with real threads on a file database: numbers and claims are atomic."""
 from __future__ import annotations
 
-import threading
 from collections import Counter as Tally
 
-import pytest
 from sqlmodel import func, select
 
 from accueil import tickets
@@ -12,22 +10,8 @@ from accueil.checkin import check_in
 from accueil.db import Database
 from accueil.errors import AlreadyTaken, NothingToCall
 from accueil.models import Ticket, TicketTransition
-from tests.conftest import NOW, make_nir
-
-ENGINES = 8
-
-
-@pytest.fixture
-def engines(database):
-    """Several Database objects on one database, as several processes would have.
-
-    Within one Database, SQLite writers queue on a process lock (accueil.db); separate
-    ones race for the database's own lock, which is what these tests are about.
-    """
-    dbs = [database] + [Database(database.url, bus=database.bus) for _ in range(ENGINES - 1)]
-    yield dbs
-    for db in dbs[1:]:
-        db.dispose()
+from tests.conftest import NOW, make_nir, run_threads
+from tests.conftest import PROCESSES as ENGINES
 
 
 def race(n, action, lost) -> list[str]:
@@ -43,28 +27,6 @@ def race(n, action, lost) -> list[str]:
 
     run_threads(n, one)
     return sorted(outcomes)
-
-
-def run_threads(n, target):
-    """Start *n* threads that wait on one barrier then run target(i); re-raise their errors."""
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def body(i):
-        try:
-            barrier.wait()
-            target(i)
-        except BaseException as exc:  # noqa: BLE001  (collected and re-raised below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    if errors:
-        raise errors[0]
 
 
 def test_200_simultaneous_check_ins_get_200_consecutive_numbers(database, engines, vault, office):

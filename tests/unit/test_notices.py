@@ -10,7 +10,7 @@ from sqlmodel import select
 from accueil import notices, site_state, tickets
 from accueil.checkin import check_in
 from accueil.models import Notice, Site
-from tests.conftest import NOW, act, make_nir
+from tests.conftest import NOW, act, make_nir, run_threads
 
 
 def checked_in(db, vault, office, i, *, phone="06 12 34 56 78", sms=True, locale="fr", now=NOW, appointment=True):
@@ -86,29 +86,29 @@ def test_soon_goes_once_to_those_within_the_threshold_after_the_first_minutes(da
     assert sorted(n.ticket_id for n in rows(database) if n.kind == "soon") == [t.id for t in people[:4]]
 
 
-def test_soon_is_written_once_when_two_senders_see_it_together(database, vault, office):
+def test_soon_is_written_once_when_two_senders_see_it_together(database, engines, vault, office):
+    """Four senders (processes) read the same state, all find « bientôt » owed, then all write it."""
     for i in range(3):
         checked_in(database, vault, office, i)
-    barrier = threading.Barrier(4)
-    errors = []
+    at = NOW + timedelta(minutes=5)
+    read_all = threading.Barrier(4)
 
-    def sweep():
-        try:
-            barrier.wait()
-            soon(database, NOW + timedelta(minutes=5))
-        except Exception as err:  # noqa: BLE001 - reported below
-            errors.append(err)
+    def sweep(i):
+        db = engines[i]
+        with db.session() as s:  # as the sender: a read first…
+            site = s.get(Site, office.site_id)
+            due = notices.soon_due_tickets(s, site, site_state.read(s, site.id, now=at), at)
+        assert len(due) == 3
+        read_all.wait()  # …every sender has seen the same three before any writes
+        with db.write_session() as s:
+            notices.enqueue_soon(s, due, at)
+            s.commit()
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert errors == []
+    run_threads(4, sweep)
     assert len(rows(database)) == 3 and len({n.ticket_id for n in rows(database)}) == 3
 
 
-def test_each_message_is_claimed_by_one_sender(database, vault, office):
+def test_each_message_is_claimed_by_one_sender(database, engines, vault, office):
     for i in range(30):
         checked_in(database, vault, office, i, now=NOW)
     with database.write_session() as s:
@@ -121,12 +121,10 @@ def test_each_message_is_claimed_by_one_sender(database, vault, office):
     assert len(rows(database)) == 30
     claimed: list[int] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(4)
 
-    def sender():
-        barrier.wait()
+    def sender(i):  # four senders, each its own Database, as four processes
         while True:
-            with database.write_session() as s:
+            with engines[i].write_session() as s:
                 batch = notices.claim(s, now=NOW + timedelta(minutes=6), limit=3)
                 s.commit()
             if not batch:
@@ -134,11 +132,7 @@ def test_each_message_is_claimed_by_one_sender(database, vault, office):
             with lock:
                 claimed.extend(n.id for n in batch)
 
-    threads = [threading.Thread(target=sender) for _ in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    run_threads(4, sender)
     assert sorted(claimed) == [n.id for n in rows(database)]  # every one, once
     # A sender that died keeps its claim until the lease ends; then another takes it again.
     with database.write_session() as s:

@@ -171,4 +171,7 @@ def test_a_subscription_needs_the_page_s_token_and_a_live_ticket(app, service):
                                              ("100.64.0.1", False), ("not an address", False)])
 def test_only_public_addresses_are_pushed_to(address, public):
     assert public_address(address) is public
+
+
+def test_a_push_host_is_a_public_name_or_address():
     assert public_host("push.example.com") and not public_host("localhost") and not public_host("10.0.0.1")

@@ -22,18 +22,10 @@ from accueil.models import Desk, Notice, Site
 from notify.sender import Sender
 from notify.sms import SmppLink
 from tests.conftest import make_nir
-from tests.live import demo_app
 from tests.outbox import drain, notices_of
 from tests.smsc_server import PASSWORD, ROOT, SYSTEM_ID, Smsc, settings
 
 pytestmark = pytest.mark.both_engines
-
-
-@pytest.fixture
-def app(tmp_path, app_database):
-    app = demo_app(tmp_path / "instance", RATELIMIT_ENABLED=False, TESTING=True, **app_database)
-    yield app
-    app.extensions["accueil.db"].dispose()
 
 
 @pytest.fixture
