@@ -168,7 +168,7 @@ def still_true(notice: Notice, ticket: Ticket | None, today: date) -> str | None
     """Why *notice* must not be sent now (None: send it)."""
     if ticket is None or ticket.purged_at is not None:
         return "ticket erased"
-    if ticket.service_day != today or notice.service_day != today:
+    if ticket.service_day != today:  # the notice's day is its ticket's
         return "another day"
     wanted = {SOON: WAITING, CALL: CALLED, NOSHOW: NO_SHOW}[notice.kind]
     if ticket.status != wanted:

@@ -74,10 +74,9 @@ class Sender:
 
     # --- one round ----------------------------------------------------------------------------
 
-    def sweep(self) -> int:
+    def sweep(self) -> None:
         """Write « bientôt » for the sites whose state changed, or was last looked at a while ago."""
         now = utcnow()
-        considered = 0
         with self.db.session() as s:
             sites = s.exec(select(Site)).all()
             candidates = set(s.exec(select(Ticket.site_id).where(Ticket.status == WAITING, Ticket.reach != 0)
@@ -92,11 +91,10 @@ class Sender:
                 due = notices.soon_due_tickets(s, site, state, now) if state is not None else []
             if due:
                 with self.db.write_session() as s:
-                    considered += notices.enqueue_soon(s, due, now)
+                    notices.enqueue_soon(s, due, now)
                     s.commit()
             self._versions[site.id] = site.version
             self._swept[site.id] = time.monotonic()
-        return considered
 
     def deliver(self) -> int:
         """Claim a batch of due messages and deliver each; return how many were claimed."""
@@ -187,11 +185,8 @@ class Sender:
             if self._running:
                 return
             self._running = True
-        socketio = self.app.extensions.get("accueil.socketio")
-        if socketio is not None:
-            socketio.start_background_task(self._loop, IDLE_EXIT)
-        else:
-            threading.Thread(target=self._loop, args=(IDLE_EXIT,), daemon=True, name="notify").start()
+        # A greenlet under gevent's worker, a thread otherwise: whatever the app's Socket.IO runs on.
+        self.app.extensions["accueil.socketio"].start_background_task(self._loop, IDLE_EXIT)
 
     def _loop(self, idle_exit: float | None, poll: float = 1.0) -> None:
         idle_since = time.monotonic()
