@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,7 @@ from sqlmodel import SQLModel
 from stdnum.fr import nir as stdnum_nir
 
 from accueil import agents
+from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.db import Database
 from accueil.identity import Vault
 from accueil.models import APPOINTMENT, DESKS, WALK_IN, ZONE, Desk, DeskQueue, Queue, Site
@@ -21,6 +23,19 @@ agents.PASSWORD_METHOD = "scrypt:1024:8:1"
 
 # A winter weekday, 10:00 in Paris.
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def later_today(minutes: int, tz: str = "Europe/Paris") -> datetime:
+    """Return now + *minutes* to the minute, kept inside today's service day at *tz*.
+
+    Tests that book against the real clock run at any hour (CI runs at night): at 23:30 in Paris, « in two
+    hours » is tomorrow, where today's check-in rightly finds nothing.
+    """
+    now = utcnow()
+    day = service_day(now, tz)
+    first = datetime.combine(day, time.min, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    last = end_of_service_day(day, tz) - timedelta(minutes=1)
+    return min(max(now + timedelta(minutes=minutes), first), last).replace(second=0, microsecond=0)
 
 
 def make_nir(i: int, sex: int = 1) -> str:

@@ -1,7 +1,6 @@
 """Needs stated on the phone reach the right desk, and the call-back page, in headless Chromium."""
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -13,7 +12,7 @@ from accueil.needs import NEEDS
 from accueil.presence import PresenceCodes
 from tests.browser.conftest import axe_violations, new_page
 from tests.browser.test_console import desk_id, sign_in, site_id, status, tablet, take_desk
-from tests.conftest import make_nir, table_counts
+from tests.conftest import later_today, make_nir, table_counts
 
 WAIT_MS = 15000  # an upper bound for a failure, not a measured time
 PHONE_WIDTH = 320
@@ -75,7 +74,7 @@ def test_a_visitor_asking_for_sign_language_is_offered_only_to_the_desk_equipped
 
 
 def test_a_call_back_visitor_is_told_not_to_wait_and_may_still_take_a_ticket(browser, live):
-    at = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    at = later_today(120)
     with live.db.write_session() as s:
         s.add(Appointment(site_id=site_id(live), service_day=service_day(at), at=at, kind="phone",
                           nir_hash=live.vault.hash_nir(make_nir(40))))
@@ -101,7 +100,7 @@ def test_a_call_back_visitor_is_told_not_to_wait_and_may_still_take_a_ticket(bro
 
 
 def test_a_second_phone_typing_the_same_number_learns_nothing_and_its_owner_gets_the_page_back(browser, live):
-    at = (utcnow() + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    at = later_today(20)
     with live.db.write_session() as s:  # the owner has an appointment: nobody else may learn its time
         s.add(Appointment(site_id=site_id(live), service_day=service_day(at), at=at,
                           nir_hash=live.vault.hash_nir(make_nir(41))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from zoneinfo import ZoneInfo
 
 import requests
 import socketio
@@ -16,7 +17,7 @@ from accueil.db import Database
 from accueil.devices import create_enrolment, enrol
 from accueil.identity import Vault, load_data_key
 from accueil.models import Desk, Site
-from tests.conftest import make_nir
+from tests.conftest import later_today, make_nir
 from tests.scaleout.servers import AppProcess, prepare_instance
 
 
@@ -92,7 +93,6 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
 def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redis(postgres, redis_server, tmp_path):
     """`accueil appointments import` runs in its own process: its change still reaches live clients."""
     import subprocess
-    from datetime import timedelta
 
     from tests.scaleout.servers import BIN, ROOT, enrol_display
 
@@ -123,7 +123,7 @@ def test_an_import_on_the_command_line_reaches_consoles_and_screens_through_redi
         start = threading.Event()
         start.wait(1)  # the connect snapshots first
         before = list(snapshots)
-        soon = utcnow() + timedelta(hours=1)
+        soon = later_today(60).astimezone(ZoneInfo("Europe/Paris"))  # the file holds the office's clock
         csv_file = tmp_path / "rdv.csv"
         csv_file.write_text("date;heure;nir;type\n"
                             f"{soon:%Y-%m-%d};{soon:%H:%M};{make_nir(3)};guichet\n", encoding="utf-8")

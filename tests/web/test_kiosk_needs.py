@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +10,7 @@ from sqlmodel import select
 
 from accueil.clock import service_day, utcnow
 from accueil.models import Appointment, Queue, Ticket
-from tests.conftest import make_nir, table_counts
+from tests.conftest import later_today, make_nir, table_counts
 from tests.web.test_console import Console, key
 from tests.web.test_kiosk import csrf_from, form, present, site_id, text_of, tickets_of
 
@@ -24,7 +23,7 @@ def db(app):
 
 def book_callback(app, i: int, *, minutes: int = 90) -> tuple[Appointment, str]:
     """Book person *i* a phone call-back today at Chaumont; return it and its local time (HH:MM)."""
-    at = (utcnow() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+    at = later_today(minutes)
     vault = app.extensions["accueil.vault"]
     with db(app).write_session() as s:
         a = Appointment(site_id=site_id(app), service_day=service_day(at), at=at,

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from accueil import configuration as conf
 from accueil.clock import utcnow
-from tests.conftest import make_nir, table_counts
+from tests.conftest import later_today, make_nir, table_counts
 from tests.web.test_kiosk import form, present, site_id
 
 
@@ -37,7 +37,6 @@ def test_a_closed_office_says_when_it_opens_and_still_gives_a_ticket(app, client
 
 def test_the_appointment_time_is_told_on_the_sites_clock(app, client):
     """An overseas office (Cayenne, UTC-3): the visitor reads the time of their own wall clock."""
-    from datetime import timedelta
 
     from accueil.clock import service_day
     from accueil.models import Appointment, Site
@@ -45,7 +44,7 @@ def test_the_appointment_time_is_told_on_the_sites_clock(app, client):
 
     db = app.extensions["accueil.db"]
     cayenne = ZoneInfo("America/Cayenne")
-    at = (utcnow() + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    at = later_today(10, "America/Cayenne")
     nir = make_nir(41)
     with db.write_session() as s:
         site = s.get(Site, site_id(app))
