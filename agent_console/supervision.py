@@ -93,18 +93,18 @@ def _figures():
             return None, form, error_text(err), queues, logins
 
 
-def _bars(items: list[tuple[str, float]], width: int = 640, height: int = 220) -> dict:
-    """Geometry of a bar chart, drawn by the template as SVG."""
+def _bars(items: list[tuple[str, float]], width: int = 640, height: int = 240) -> dict:
+    """Geometry of a bar chart, drawn by the template as SVG (its CSS keeps it at least *width* px wide)."""
     top = max((v for _, v in items), default=0) or 1
     n = max(len(items), 1)
     slot = (width - 40) / n
     bars = []
     for i, (label, value) in enumerate(items):
-        h = (height - 40) * value / top
-        bars.append({"x": round(30 + i * slot + slot * 0.1, 1), "y": round(height - 20 - h, 1),
+        h = (height - 48) * value / top
+        bars.append({"x": round(30 + i * slot + slot * 0.1, 1), "y": round(height - 24 - h, 1),
                      "w": round(slot * 0.8, 1), "h": round(h, 1), "label": label, "value": value,
                      "tx": round(30 + i * slot + slot / 2, 1)})
-    return {"width": width, "height": height, "bars": bars, "top": top, "base": height - 20}
+    return {"width": width, "height": height, "bars": bars, "top": top, "base": height - 24}
 
 
 @bp.get("/statistics")

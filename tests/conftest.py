@@ -38,6 +38,12 @@ def later_today(minutes: int, tz: str = "Europe/Paris") -> datetime:
     return min(max(now + timedelta(minutes=minutes), first), last).replace(second=0, microsecond=0)
 
 
+def daytime_zone() -> str:
+    """Return a site time zone where it is now between 01:00 and 23:00: an hour's past and future are today."""
+    return next(tz for tz in ("Europe/Paris", "America/Cayenne", "Asia/Tokyo")
+                if 1 <= utcnow().astimezone(ZoneInfo(tz)).hour < 23)
+
+
 def make_nir(i: int, sex: int = 1) -> str:
     """Return a valid, distinct NIR for each i (test data, not a real person)."""
     body = f"{sex}85{i % 12 + 1:02d}75056{i // 12 % 999 + 1:03d}"

@@ -33,6 +33,11 @@ def test_statistics_page_is_accessible(live, page):
     page.goto(live.url + "/agent/statistics")
     assert page.locator("svg[role=img] title").count() == 3
     assert axe_violations(page) == []
+    for width in (1024, 768, 360):  # tablet, tablet upright, phone: labels readable at each (issue 15)
+        page.set_viewport_size({"width": width, "height": 768})
+        sizes = page.eval_on_selector_all(
+            ".chart-label, .chart-value", "els => els.map(e => e.getBoundingClientRect().height)")
+        assert sizes and min(sizes) >= 14, (width, min(sizes))
     page.goto(live.url + "/agent/statistics?from=bad")
     assert page.locator("#stats-error").is_visible()
     assert axe_violations(page) == []
