@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from accueil.clock import as_utc
 from accueil.events import TicketEvent
-from accueil.lifecycle import CALLED, SERVING, WAITING
+from accueil.lifecycle import CALLED, SERVING, WAITING, call_round
 from accueil.models import ZONE, Appointment, Queue, Ticket
 from accueil.site_state import ANNOUNCED, CallRow, SiteState, StateCache, read
 from accueil.waiting import ticket_by_public_id
@@ -40,7 +40,7 @@ CALL_FIELDS = ("key", "code", "letter", "place", "kind", "at", "time")
 """The only fields of a call a display (or the API) receives."""
 QUEUE_FIELDS = ("letter", "name", "count")
 """The only fields of a queue a display receives (the API adds ``estimate``)."""
-PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "directions", "recalls",
+PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "directions", "round",
                 "appointment_at", "appointment_kind", "appointment_not_found", "day")
 """The only fields of a ticket its visitor's page receives (tests hold every payload to this list)."""
 
@@ -95,7 +95,7 @@ def display_update(state: SiteState, events: list, *, since: int) -> dict:
 
 API_CALL_FIELDS = ("code", "letter", "place", "kind", "at", "time")
 """A call as the API gives it: the display's fields without its announcement key."""
-API_TICKET_FIELDS = ("code", "letter", "queue", "place", "status", "ahead", "estimate", "desk", "recalls", "day")
+API_TICKET_FIELDS = ("code", "letter", "queue", "place", "status", "ahead", "estimate", "desk", "day")
 """A ticket as the API gives it to whoever holds its link: the phone's fields without the appointment."""
 
 
@@ -112,7 +112,8 @@ def api_queues(state: SiteState, *, slug: str, now: datetime) -> dict:
 
 def api_ticket(status: dict, *, slug: str) -> dict:
     """A ticket's status (``phone_status``) as the API gives it."""
-    return {"site": slug} | {k: status[k] for k in API_TICKET_FIELDS}
+    # « recalls » (the count of recalls) is the API's published field; the phone reads the round.
+    return {"site": slug} | {k: status[k] for k in API_TICKET_FIELDS} | {"recalls": status["round"] - 1}
 
 
 # --- phone -----------------------------------------------------------------------------------
@@ -146,7 +147,7 @@ def phone_fields(state: SiteState, ticket, appointment) -> dict:
         "estimate": _estimate(est),
         "desk": state.desk_name(ticket.desk_id) if ticket.status in (CALLED, SERVING) else None,
         "directions": state.desk_directions(ticket.desk_id) if ticket.status == CALLED else None,
-        "recalls": ticket.recalls,
+        "round": call_round(ticket.recalls),  # 2: « 2e appel »
         "appointment_at": as_utc(appointment.at).isoformat() if appointment else None,
         "appointment_kind": appointment.kind if appointment else None,  # "phone": a call-back, not a visit
         "appointment_not_found": ticket.appointment_not_found,

@@ -23,6 +23,15 @@ STATUS_LABELS = {
     CANCELLED: N_("annulé"),
 }
 
+ROUND = N_("%(n)se appel")
+"""How a repeated call is told to its visitor (page, SMS, push): « 2e appel » after one recall."""
+
+
+def call_round(recalls: int) -> int:
+    """Return which call of its ticket this is for the visitor: 1, then 2 after one recall."""
+    return recalls + 1
+
+
 # action -> {state before: state after}
 TRANSITIONS: dict[str, dict[str, str]] = {
     "call": {WAITING: CALLED},

@@ -42,7 +42,7 @@ from accueil.configuration import closed_now
 from accueil.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from accueil.i18n import N_
 from accueil.ids import is_slug
-from accueil.lifecycle import ACTIVE
+from accueil.lifecycle import ACTIVE, ROUND
 from accueil.models import Site, Ticket
 from accueil.survey import AlreadyAnswered
 from accueil.survey import answer as answer_survey
@@ -507,7 +507,7 @@ def describe(status: dict, phrases: dict) -> dict:
         estimate_text = phrases["between"].replace("{low}", str(est["low"])).replace("{high}", str(est["high"]))
     return {"ahead": ahead_text, "estimate": estimate_text, "desk": desk,
             "serving": phrases["serving"].replace("{desk}", desk),
-            "round": phrases["round"].replace("{n}", str(status.get("recalls", 0) + 1)) if status.get("recalls") else ""}
+            "round": phrases["round"].replace("{n}", str(status["round"])) if status.get("round", 1) > 1 else ""}
 
 
 def texts() -> dict:
@@ -522,7 +522,7 @@ def texts() -> dict:
         "offline": gettext("Connexion perdue. La page se met à jour dès que la connexion revient."),
         "online": gettext("Cette page se met à jour toute seule."),
         "serving": gettext("Vous êtes reçu à : %(desk)s", desk="{desk}"),
-        "round": gettext("%(n)se appel", n="{n}"),
+        "round": gettext(ROUND, n="{n}"),
         "wake_on": gettext("L'écran reste allumé."),
         "wake_off": gettext("L'écran peut s'éteindre."),
         "wake_none": gettext("Ce téléphone ne peut pas garder l'écran allumé."),

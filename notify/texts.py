@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import force_locale, gettext
 
+from accueil.lifecycle import ROUND, call_round
 from accueil.models import Notice
 from accueil.notices import CALL, NOSHOW, SOON
 
@@ -26,7 +27,7 @@ def render(notice: Notice) -> tuple[str, str]:
             text = gettext("Ticket %(code)s : c'est votre tour. Allez à : %(place)s.", code=notice.code,
                            place=_place(notice))
             if notice.round:
-                text = gettext("%(n)se appel.", n=notice.round + 1) + " " + text
+                text = gettext(ROUND, n=call_round(notice.round)) + ". " + text
             return gettext("C'est votre tour"), text
         if notice.kind == NOSHOW:
             return (gettext("Vous n'avez pas répondu à l'appel"),

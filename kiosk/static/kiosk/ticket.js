@@ -7,7 +7,7 @@
   var texts = JSON.parse(root.getAttribute("data-texts"));
   var publicId = root.getAttribute("data-ticket");
   var shown = root.getAttribute("data-status");
-  var recalls = null;       // how many recalls this page has seen (a new one alerts again)
+  var round = null;         // the call this page has seen (1, then 2 after a recall: a new one alerts again)
   var connection = document.getElementById("connection");
   var audio = null;
 
@@ -73,9 +73,9 @@
     setText("called-desk", state.desk || "");
     setText("called-directions", state.directions || "");
     $("called-directions").hidden = !state.directions;
-    var round = typeof state.recalls === "number" && state.recalls > 0 ? fill(texts.round, { n: state.recalls + 1 }) : "";
-    setText("called-round", round);
-    $("called-round").hidden = !round;
+    var roundText = typeof state.round === "number" && state.round > 1 ? fill(texts.round, { n: state.round }) : "";
+    setText("called-round", roundText);
+    $("called-round").hidden = !roundText;
     setText("serving-desk", fill(texts.serving, { desk: state.desk || "" }));
     $("waiting-block").hidden = state.status !== "waiting";
     $("called-block").hidden = state.status !== "called";
@@ -83,11 +83,11 @@
     document.body.classList.toggle("turn", state.status === "called");
     var title = root.getAttribute(state.status === "called" ? "data-title-turn" : "data-title");
     if (title && document.title !== title) { document.title = title; }
-    var recalled = recalls !== null && typeof state.recalls === "number" && state.recalls > recalls;
+    var recalled = round !== null && typeof state.round === "number" && state.round > round;
     if (state.status === "called" && (shown !== "called" || recalled)) {
       alertVisitor();
     }
-    if (typeof state.recalls === "number") { recalls = state.recalls; }
+    if (typeof state.round === "number") { round = state.round; }
     shown = state.status;
     root.setAttribute("data-status", shown);
   }
