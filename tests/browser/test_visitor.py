@@ -7,6 +7,7 @@ from datetime import timedelta
 from PIL import Image
 from pyzbar.pyzbar import decode
 from sqlmodel import select
+from stdnum.fr import nir as stdnum_nir
 
 from accueil import tickets
 from accueil.clock import utcnow
@@ -172,4 +173,29 @@ def test_arabic_check_in_is_right_to_left_and_accessible(browser, live):
     assert phone.get_attribute("html", "dir") == "rtl"
     assert phone.url == f"{live.url}/k/chaumont"
     assert axe_violations(phone) == []
+    phone.context.close()
+
+
+def test_a_visitor_born_in_corsica_types_2a_on_the_number_keyboard(browser, live):
+    """The NIR field opens the number keyboard; its 2A and 2B keys type the letters at the caret."""
+    site_id, _ = chaumont(live)
+    code = PresenceCodes(live.app.config["SECRET_KEY"]).issue(site_id, now=utcnow())
+    phone = new_page(browser, phone=True)
+    phone.goto(f"{live.url}/k/chaumont/{code}")
+    phone.goto(f"{live.url}/k/chaumont?rdv=non")
+    assert phone.get_attribute("#nir", "inputmode") == "numeric"
+    assert phone.is_visible("#nir-corsica") and axe_violations(phone) == []
+    body = "185122A004123"
+    nir = body + stdnum_nir.calc_check_digits(body)
+    phone.fill("#nir", nir[:5] + nir[7:])  # typed without the department, the caret put back after 18512
+    phone.eval_on_selector("#nir", "e => e.setSelectionRange(5, 5)")
+    phone.click("#nir-corsica >> text=2A")
+    assert phone.input_value("#nir") == nir
+    assert phone.evaluate("document.activeElement.id") == "nir"  # the keyboard stays on the field
+    phone.keyboard.press("End")
+    phone.click("text=Prendre mon ticket")
+    phone.wait_for_url(f"{live.url}/ticket/**")
+    with live.db.session() as s:
+        [ticket] = s.exec(select(Ticket)).all()
+    assert live.vault.decrypt(ticket.nir_enc) == nir
     phone.context.close()

@@ -5,6 +5,20 @@
   if (summary) { summary.focus(); }
   var form = document.getElementById("checkin-form");
   if (!form) { return; }
+  // 2A / 2B (Corsica) on a number keyboard: each key types its letters where the caret is.
+  var nir = document.getElementById("nir");
+  var corsica = document.getElementById("nir-corsica");
+  if (nir && corsica) {
+    corsica.hidden = false;
+    Array.prototype.forEach.call(corsica.querySelectorAll("[data-insert]"), function (key) {
+      key.addEventListener("click", function () {
+        var start = nir.selectionStart === null ? nir.value.length : nir.selectionStart;
+        var end = nir.selectionEnd === null ? start : nir.selectionEnd;
+        nir.setRangeText(key.getAttribute("data-insert"), start, end, "end");
+        nir.focus();
+      });
+    });
+  }
   var sent = false;
   form.addEventListener("submit", function (event) {
     if (sent) { event.preventDefault(); return; }
