@@ -15,6 +15,7 @@ from accueil.devices import create_enrolment
 from accueil.models import Desk, Site, Ticket
 from accueil.presence import PresenceCodes
 from tests.browser.conftest import axe_violations, new_page
+from tests.browser.test_needs import phone_at_check_in
 from tests.conftest import make_nir, table_counts
 from tests.web.test_kiosk import NIR_ERRORS, PHONE_ERRORS
 
@@ -144,11 +145,7 @@ def test_someone_elses_screen_shows_no_qr_code(browser, live):
 
 
 def test_every_nir_and_phone_error_is_shown_and_nothing_is_stored(browser, live):
-    site_id, _ = chaumont(live)
-    code = PresenceCodes(live.app.config["SECRET_KEY"]).issue(site_id, now=utcnow())
-    phone = new_page(browser, phone=True)
-    phone.goto(f"{live.url}/k/chaumont/{code}")
-    phone.goto(f"{live.url}/k/chaumont?rdv=oui")
+    phone = phone_at_check_in(browser, live, rdv="oui")
     before = table_counts(live.db)
     cases = [("nir", nir, "", message) for nir, message in NIR_ERRORS.items()]
     cases += [("phone", make_nir(1), tel, message) for tel, message in PHONE_ERRORS.items()]
@@ -178,11 +175,7 @@ def test_arabic_check_in_is_right_to_left_and_accessible(browser, live):
 
 def test_a_visitor_born_in_corsica_types_2a_on_the_number_keyboard(browser, live):
     """The NIR field opens the number keyboard; its 2A and 2B keys type the letters at the caret."""
-    site_id, _ = chaumont(live)
-    code = PresenceCodes(live.app.config["SECRET_KEY"]).issue(site_id, now=utcnow())
-    phone = new_page(browser, phone=True)
-    phone.goto(f"{live.url}/k/chaumont/{code}")
-    phone.goto(f"{live.url}/k/chaumont?rdv=non")
+    phone = phone_at_check_in(browser, live, rdv="non")
     assert phone.get_attribute("#nir", "inputmode") == "numeric"
     assert phone.is_visible("#nir-corsica") and axe_violations(phone) == []
     body = "185122A004123"
