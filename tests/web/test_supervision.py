@@ -116,6 +116,8 @@ def test_live_page_shows_waits_desks_share_and_alerts(app):
     with db(app).write_session() as s:
         # 25 minutes ago must be today on the site's clock, at whatever hour the tests run (CI runs at night).
         s.get(Site, sid).timezone = daytime_zone()
+        s.commit()
+    with db(app).write_session() as s:
         check_in(s, app.extensions["accueil.vault"], site_id=sid, has_appointment=False, nir=make_nir(7),
                  now=now - timedelta(minutes=25))
         s.add(Device(site_id=sid, kind="kiosk", label="Borne entrée", enrolled_at=now - timedelta(days=1),
