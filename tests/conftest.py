@@ -44,6 +44,13 @@ def daytime_zone() -> str:
                 if 1 <= utcnow().astimezone(ZoneInfo(tz)).hour < 23)
 
 
+def set_daytime_zone(db, site_id: int) -> None:
+    """Put the site on a clock where it is daytime (``daytime_zone``), committed before anything reads it."""
+    with db.write_session() as s:
+        s.get(Site, site_id).timezone = daytime_zone()
+        s.commit()
+
+
 def make_nir(i: int, sex: int = 1) -> str:
     """Return a valid, distinct NIR for each i (test data, not a real person)."""
     body = f"{sex}85{i % 12 + 1:02d}75056{i // 12 % 999 + 1:03d}"

@@ -185,7 +185,6 @@ def test_a_visitor_born_in_corsica_types_2a_on_the_number_keyboard(browser, live
     phone.click("#nir-corsica >> text=2A")
     assert phone.input_value("#nir") == nir
     assert phone.evaluate("document.activeElement.id") == "nir"  # the keyboard stays on the field
-    phone.keyboard.press("End")
     phone.click("text=Prendre mon ticket")
     phone.wait_for_url(f"{live.url}/ticket/**")
     with live.db.session() as s:

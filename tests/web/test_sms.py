@@ -21,7 +21,7 @@ from accueil.clock import utcnow
 from accueil.models import Desk, Notice, Site
 from notify.sender import Sender
 from notify.sms import SmppLink
-from tests.conftest import daytime_zone, make_nir
+from tests.conftest import make_nir, set_daytime_zone
 from tests.outbox import drain, notices_of
 from tests.smsc_server import PASSWORD, ROOT, SYSTEM_ID, Smsc, settings
 
@@ -301,9 +301,7 @@ def test_soon_goes_by_sms_once_the_visitor_nears_their_turn(app, smsc):
 
     db, vault = app.extensions["accueil.db"], app.extensions["accueil.vault"]
     site_id, _desk = chaumont(db)
-    with db.write_session() as s:  # a few minutes ago must be today on the site's clock (CI runs at night)
-        s.get(Site, site_id).timezone = daytime_zone()
-        s.commit()
+    set_daytime_zone(db, site_id)  # a few minutes ago must be today on the site's clock (CI runs at night)
     with db.write_session() as s:  # arrived a few minutes ago, two people before them
         people = [check_in(s, vault, site_id=site_id, has_appointment=True, nir=make_nir(50 + i),
                            phone=f"06 77 77 77 {i:02d}", now=utcnow() - timedelta(minutes=5 - i)).ticket

@@ -10,9 +10,9 @@ from accueil import supervision as rules
 from accueil import tickets
 from accueil.checkin import check_in
 from accueil.clock import utcnow
-from accueil.models import Desk, Device, Site, SurveyAnswer
+from accueil.models import Desk, Device, SurveyAnswer
 from accueil.stats import compute, to_csv
-from tests.conftest import daytime_zone, make_nir
+from tests.conftest import make_nir, set_daytime_zone
 from tests.web.test_console import Console, db, site_id
 
 DAY = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
@@ -113,10 +113,7 @@ def test_bad_periods_give_a_clear_message(app, query):
 def test_live_page_shows_waits_desks_share_and_alerts(app):
     sid = site_id(app, "chaumont")
     now = utcnow()
-    with db(app).write_session() as s:
-        # 25 minutes ago must be today on the site's clock, at whatever hour the tests run (CI runs at night).
-        s.get(Site, sid).timezone = daytime_zone()
-        s.commit()
+    set_daytime_zone(db(app), sid)  # 25 minutes ago must be today on the site's clock (CI runs at night)
     with db(app).write_session() as s:
         check_in(s, app.extensions["accueil.vault"], site_id=sid, has_appointment=False, nir=make_nir(7),
                  now=now - timedelta(minutes=25))

@@ -12,9 +12,7 @@
     corsica.hidden = false;
     Array.prototype.forEach.call(corsica.querySelectorAll("[data-insert]"), function (key) {
       key.addEventListener("click", function () {
-        var start = nir.selectionStart === null ? nir.value.length : nir.selectionStart;
-        var end = nir.selectionEnd === null ? start : nir.selectionEnd;
-        nir.setRangeText(key.getAttribute("data-insert"), start, end, "end");
+        nir.setRangeText(key.getAttribute("data-insert"), nir.selectionStart, nir.selectionEnd, "end");
         nir.focus();
       });
     });
