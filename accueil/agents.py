@@ -5,6 +5,8 @@ import functools
 import re
 import unicodedata
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,12 +31,19 @@ def normalize_login(raw: object) -> str:
     return unicodedata.normalize("NFKC", raw).strip().casefold()[:60]
 
 
+_SITE_BY_SLUG = sa_select(*Site.__table__.columns).where(Site.slug == bindparam("slug"))
+
+
 def site_by_slug(session: Session, slug: str) -> Site:
-    """Return the site named *slug*, or NotFound."""
-    site = session.exec(select(Site).where(Site.slug == slug)).first() if is_slug(slug) else None
-    if site is None:
+    """Return the site named *slug* as it is now, or NotFound.
+
+    Read on every visitor request (check-in, ticket page): one cached Core statement, and the
+    object built from its row, not tracked by the session (read it, do not change it).
+    """
+    row = session.connection().execute(_SITE_BY_SLUG, {"slug": slug}).first() if is_slug(slug) else None
+    if row is None:
         raise NotFound(N_("Le site « %(slug)s » n'existe pas."), slug=str(slug)[:40])
-    return site
+    return Site.model_construct(**row._mapping)
 
 
 def add_agent(session: Session, *, login: str, site_id: int, password: str, supervisor: bool = False) -> Agent:

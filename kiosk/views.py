@@ -23,10 +23,10 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
-from sqlmodel import select
 
 from accueil import identity, presence, push_subscriptions, tickets, waiting
 from accueil import needs as need_rules
+from accueil.agents import site_by_slug
 from accueil.audiences import phone_snapshot
 from accueil.checkin import (
     NIR_MAX,
@@ -41,7 +41,6 @@ from accueil.clock import end_of_service_day, service_day, utcnow
 from accueil.configuration import closed_now
 from accueil.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from accueil.i18n import N_
-from accueil.ids import is_slug
 from accueil.lifecycle import ACTIVE, ROUND
 from accueil.models import Site, Ticket
 from accueil.survey import AlreadyAnswered
@@ -81,13 +80,11 @@ def _codes() -> presence.PresenceCodes:
 
 def _site(slug: str) -> Site:
     """Return the site named *slug* as it is now (one indexed read: a renamed site shows at once), or 404."""
-    if not is_slug(slug):
+    try:
+        with database().session() as s:
+            return site_by_slug(s, slug)
+    except NotFound:
         abort(404)
-    with database().session() as s:
-        site = s.exec(select(Site).where(Site.slug == slug)).first()
-    if site is None:
-        abort(404)
-    return site
 
 
 def _base_url() -> str:

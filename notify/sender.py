@@ -35,6 +35,9 @@ SWEEP_GAP = 1.0
 """Seconds at least between two sweeps: under a rush of check-ins each one changes the site, and reading
 its whole state per event took most of the process (measured: 70 % of the CPU under bench/checkin_http.py);
 « bientôt » a second late costs nothing."""
+SWEEP_SHARE = 0.05
+"""The largest share of the process's time the sweeps take: after a sweep that took *t* seconds the next
+waits at least *t* / SWEEP_SHARE (a day of thousands of tickets makes each read of the state longer)."""
 IDLE_EXIT = 120.0
 """Seconds without anything to send after which the in-process sender stops (the next event starts it)."""
 
@@ -71,7 +74,7 @@ class Sender:
         self.app, self.db, self.vault, self.sms, self.push = app, db, vault, sms, push
         self.max_age, self.batch, self.sweep_every, self.lease = max_age, batch, sweep_every, lease
         self.sweep_gap = sweep_gap
-        self._last_sweep = float("-inf")
+        self._next_sweep = float("-inf")
         self._versions: dict[int, int] = {}
         self._swept: dict[int, float] = {}
         self._wake = threading.Event()
@@ -84,12 +87,19 @@ class Sender:
     def sweep(self) -> None:
         """Write « bientôt » for the sites whose state changed, or was last looked at a while ago.
 
-        At most one sweep per ``sweep_gap``: a change within it is seen by the next (the loop polls).
+        At most one sweep per ``sweep_gap``, and never more than SWEEP_SHARE of the time: a change
+        in between is seen by the next sweep (the loop polls).
         """
-        if time.monotonic() - self._last_sweep < self.sweep_gap:
+        started = time.monotonic()
+        if started < self._next_sweep:
             return
-        self._last_sweep = time.monotonic()
-        now = utcnow()
+        try:
+            self._sweep(utcnow())
+        finally:
+            ended = time.monotonic()
+            self._next_sweep = ended + max(self.sweep_gap, (ended - started) / SWEEP_SHARE)
+
+    def _sweep(self, now) -> None:
         with self.db.session() as s:
             sites = s.exec(select(Site)).all()
             candidates = set(s.exec(select(Ticket.site_id).where(Ticket.status == WAITING, Ticket.reach != 0)
