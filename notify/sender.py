@@ -38,6 +38,9 @@ its whole state per event took most of the process (measured: 70 % of the CPU un
 SWEEP_SHARE = 0.05
 """The largest share of the process's time the sweeps take: after a sweep that took *t* seconds the next
 waits at least *t* / SWEEP_SHARE (a day of thousands of tickets makes each read of the state longer)."""
+ROUND_GAP = 0.05
+"""Seconds at least between the starts of two rounds that found nothing to send: every event wakes the sender, and under a rush a
+look at the outbox per event cost a tenth of the process (issue 18); a message 50 ms later costs nothing."""
 IDLE_EXIT = 120.0
 """Seconds without anything to send after which the in-process sender stops (the next event starts it)."""
 
@@ -215,6 +218,7 @@ class Sender:
         idle_since = time.monotonic()
         try:
             while not self._stopped:
+                started = time.monotonic()
                 self._wake.clear()
                 try:
                     busy = self.run_once()
@@ -227,6 +231,7 @@ class Sender:
                 if idle_exit is not None and time.monotonic() - idle_since > idle_exit and not self._has_work():
                     return
                 self._wake.wait(poll)
+                time.sleep(max(0.0, started + ROUND_GAP - time.monotonic()))  # woken again at once: a rush
         finally:
             with self._lock:
                 self._running = False
