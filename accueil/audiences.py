@@ -41,7 +41,7 @@ CALL_FIELDS = ("key", "code", "letter", "place", "kind", "at", "time")
 QUEUE_FIELDS = ("letter", "name", "count")
 """The only fields of a queue a display receives (the API adds ``estimate``)."""
 PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "directions", "round",
-                "appointment_at", "appointment_kind", "appointment_not_found", "day")
+                "says", "appointment_at", "appointment_kind", "appointment_not_found", "day")
 """The only fields of a ticket its visitor's page receives (tests hold every payload to this list)."""
 
 
@@ -122,6 +122,24 @@ def _estimate(est) -> dict | None:
     return None if est is None else {"low": est.low, "high": est.high, "long": est.long}
 
 
+def says(ahead: int | None, estimate: dict | None, round_: int) -> dict:
+    """Which phrase each line of the visitor's page says (None: nothing), filled by the page with the numbers.
+
+    The one rule of the waiting text: the first render (``kiosk.views.describe``) and the live page
+    (``ticket.js``) only look the phrase up and put the numbers in.
+    """
+    if ahead is None:
+        wait = None
+    elif estimate is None:
+        wait = "unknown"  # no desk open: no honest estimate
+    elif estimate["long"] and estimate["low"] >= estimate["high"]:
+        wait = "long"
+    else:
+        wait = "under" if estimate["low"] == 0 else "between"
+    return {"ahead": None if ahead is None else "next" if ahead == 0 else "ahead", "estimate": wait,
+            "round": "round" if round_ > 1 else None}
+
+
 def phone_status(state: SiteState, ticket, appointment) -> dict:
     """What the visitor's page shows of *ticket* (one of the site's), with the state's version as ``v``.
 
@@ -136,7 +154,8 @@ def phone_fields(state: SiteState, ticket, appointment) -> dict:
     queue = state.queues.get(ticket.queue_id)
     kind = queue.kind if queue is not None else "desks"
     ahead = state.positions.get(ticket.id) if ticket.status == WAITING and ticket.service_day == state.day else None
-    est = state.estimator(ticket.queue_id)(ahead) if ahead is not None else None
+    est = _estimate(state.estimator(ticket.queue_id)(ahead)) if ahead is not None else None
+    round_ = call_round(ticket.recalls)
     return {
         "code": ticket.code,
         "status": ticket.status,
@@ -144,10 +163,11 @@ def phone_fields(state: SiteState, ticket, appointment) -> dict:
         "queue": queue.name if queue is not None else "",
         "letter": queue.letter if queue is not None else ticket.letter,  # a transferred ticket keeps its code
         "ahead": ahead,
-        "estimate": _estimate(est),
+        "estimate": est,
         "desk": state.desk_name(ticket.desk_id) if ticket.status in (CALLED, SERVING) else None,
         "directions": state.desk_directions(ticket.desk_id) if ticket.status == CALLED else None,
-        "round": call_round(ticket.recalls),  # 2: « 2e appel »
+        "round": round_,  # 2: « 2e appel »
+        "says": says(ahead, est, round_),
         "appointment_at": as_utc(appointment.at).isoformat() if appointment else None,
         "appointment_kind": appointment.kind if appointment else None,  # "phone": a call-back, not a visit
         "appointment_not_found": ticket.appointment_not_found,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -484,27 +485,21 @@ def leave(public_id: str):
 
 
 def describe(status: dict, phrases: dict) -> dict:
-    """Spell a public status with the page's phrases (the same rules as ticket.js)."""
-    ahead, est, desk = status.get("ahead"), status.get("estimate"), status.get("desk") or ""
-    if ahead is None:
-        ahead_text = ""
-    elif ahead == 0:
-        ahead_text = phrases["next"]
-    else:
-        ahead_text = phrases["ahead"].replace("{n}", str(ahead))
-    if ahead is None:
-        estimate_text = ""
-    elif est is None:
-        estimate_text = phrases["unknown"]
-    elif est["long"] and est["low"] >= est["high"]:
-        estimate_text = phrases["long"]
-    elif est["low"] == 0:
-        estimate_text = phrases["under"].replace("{high}", str(est["high"]))
-    else:
-        estimate_text = phrases["between"].replace("{low}", str(est["low"])).replace("{high}", str(est["high"]))
-    return {"ahead": ahead_text, "estimate": estimate_text, "desk": desk,
-            "serving": phrases["serving"].replace("{desk}", desk),
-            "round": phrases["round"].replace("{n}", str(status["round"])) if status.get("round", 1) > 1 else ""}
+    """Spell a public status with the page's phrases, as ticket.js does (the phrase each line says: ``status["says"]``)."""
+    says, est, desk = status.get("says") or {}, status.get("estimate") or {}, status.get("desk") or ""
+    numbers = {"n": status.get("ahead"), "low": est.get("low"), "high": est.get("high"), "desk": desk}
+
+    def spell(line: str, **more) -> str:
+        key = says.get(line)
+        return fill(phrases[key], numbers | more) if key else ""
+
+    return {"ahead": spell("ahead"), "estimate": spell("estimate"), "desk": desk,
+            "serving": fill(phrases["serving"], numbers), "round": spell("round", n=status.get("round"))}
+
+
+def fill(template: str, values: dict) -> str:
+    """Put *values* in a phrase's ``{name}`` places (the same as ticket.js's fill)."""
+    return re.sub(r"\{(\w+)\}", lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]), template)
 
 
 def texts() -> dict:

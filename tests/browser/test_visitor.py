@@ -10,6 +10,7 @@ from sqlmodel import select
 from stdnum.fr import nir as stdnum_nir
 
 from accueil import tickets
+from accueil.checkin import check_in
 from accueil.clock import utcnow
 from accueil.devices import create_enrolment
 from accueil.models import Desk, Site, Ticket
@@ -122,6 +123,32 @@ def test_from_the_kiosk_qr_code_to_its_your_turn(browser, live):
         assert len(s.exec(select(Ticket)).all()) == 1
     phone.context.close()
     kiosk.context.close()
+
+
+def test_the_waiting_text_the_server_spells_first_is_the_one_the_page_spells_live(browser, live):
+    """The page's first words come from the server, the next from ticket.js: the same phrases, one rule."""
+    site_id, desk_id = chaumont(live)
+    vault = live.app.extensions["accueil.vault"]
+    with live.db.write_session() as s:
+        first, second = (check_in(s, vault, site_id=site_id, has_appointment=False, nir=make_nir(40 + i),
+                                  now=utcnow()).ticket for i in range(2))
+        s.commit()
+    phone = new_page(browser, phone=True)
+    phone.goto(f"{live.url}/ticket/{second.public_id}")
+    assert phone.text_content("#ahead").strip() == "Personnes avant vous : 1"
+    served_first = phone.text_content("#estimate").strip()
+    assert served_first.startswith("Attente estimée") or served_first.startswith("Personne ne reçoit")
+    phone.wait_for_function("() => document.getElementById('connection').className === 'connection'")
+    with live.db.write_session() as s:
+        tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow())
+        s.commit()
+    phone.wait_for_function("() => document.getElementById('ahead').textContent.includes('prochaine')",
+                            timeout=WAIT_MS)
+    assert phone.text_content("#ahead") == "Vous êtes la prochaine personne appelée."
+    live_text = phone.text_content("#estimate")
+    phone.reload()  # the server's words for the same state
+    assert phone.text_content("#ahead").strip() == "Vous êtes la prochaine personne appelée."
+    assert phone.text_content("#estimate").strip() == live_text
 
 
 def test_a_photo_of_an_old_code_leads_to_a_plain_page(browser, live):

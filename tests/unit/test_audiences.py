@@ -111,3 +111,16 @@ def test_nothing_personal_or_secret_reaches_a_payload(database, vault, office):
     assert isinstance(event, TicketEvent)
     for secret in (event.public_id, make_nir(0), "0612345678", "+33612345678", "ticket_id", "desk_id", "public_id"):
         assert secret not in text
+
+
+def test_the_phone_says_one_phrase_per_line_as_the_wait_stands():
+    """The waiting text's one rule: which phrase each line of the visitor's page says."""
+    says = audiences.says
+    assert says(None, None, 1) == {"ahead": None, "estimate": None, "round": None}  # called, or not today
+    assert says(0, None, 1) == {"ahead": "next", "estimate": "unknown", "round": None}  # no desk open
+    assert says(3, {"low": 0, "high": 5, "long": False}, 1)["estimate"] == "under"
+    assert says(3, {"low": 10, "high": 20, "long": False}, 1) == {"ahead": "ahead", "estimate": "between",
+                                                                   "round": None}
+    assert says(40, {"low": 120, "high": 120, "long": True}, 1)["estimate"] == "long"
+    assert says(40, {"low": 60, "high": 120, "long": True}, 1)["estimate"] == "between"  # a range is still said
+    assert says(None, None, 2)["round"] == "round"  # « 2e appel »

@@ -58,25 +58,23 @@
       window.location.reload();  // finished, absent, cancelled or erased: the server writes that page
       return;
     }
-    var ahead = state.ahead, est = state.estimate;
-    if (typeof ahead === "number") {
-      setText("ahead", ahead === 0 ? texts.next : fill(texts.ahead, { n: ahead }));
-      var estimate;
-      if (!est) { estimate = texts.unknown; }
-      else if (est.long && est.low >= est.high) { estimate = texts.long; }
-      else if (est.low === 0) { estimate = fill(texts.under, { high: est.high }); }
-      else { estimate = fill(texts.between, { low: est.low, high: est.high }); }
-      setText("estimate", estimate);
+    // The server says which phrase each line shows (accueil/audiences.says); the page puts the numbers in.
+    var says = state.says || {}, est = state.estimate || {};
+    var numbers = { n: state.ahead, low: est.low, high: est.high, desk: state.desk || "" };
+    function spell(line) { return says[line] ? fill(texts[says[line]], numbers) : ""; }
+    if (typeof state.ahead === "number") {
+      setText("ahead", spell("ahead"));
+      setText("estimate", spell("estimate"));
     }
     var where = $("where");
     if (where && state.place) { setText("where", where.getAttribute("data-" + (state.place === "zone" ? "zone" : "desks"))); }
     setText("called-desk", state.desk || "");
     setText("called-directions", state.directions || "");
     $("called-directions").hidden = !state.directions;
-    var roundText = typeof state.round === "number" && state.round > 1 ? fill(texts.round, { n: state.round }) : "";
+    var roundText = says.round ? fill(texts.round, { n: state.round }) : "";
     setText("called-round", roundText);
     $("called-round").hidden = !roundText;
-    setText("serving-desk", fill(texts.serving, { desk: state.desk || "" }));
+    setText("serving-desk", fill(texts.serving, numbers));
     $("waiting-block").hidden = state.status !== "waiting";
     $("called-block").hidden = state.status !== "called";
     $("serving-block").hidden = state.status !== "serving";
