@@ -7,19 +7,32 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test fuzz setup setup-test system-packages bench translations clean
+.PHONY: run test fuzz setup setup-test system-packages bench translations lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/python -m pip install --quiet -e .
+# Every Python package, direct or not, at the version and with the hashes of the lock files
+# (requirements/*.lock, written by `make lock`); then the project itself, without its dependencies.
+$(VENV)/.installed: pyproject.toml requirements/run.lock | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/run.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml requirements/dev.lock $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.lock
 	touch $@
+
+# Write the lock files again from pyproject.toml (after changing a dependency there), with pip-tools
+# in a venv of its own so that it never mixes with the project's packages.
+PIP_COMPILE := $(VENV)/lock-tools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(VENV)/lock-tools/bin/pip-compile || ($(PYTHON) -m venv $(VENV)/lock-tools && \
+		$(VENV)/lock-tools/bin/python -m pip install --quiet pip-tools==7.6.2)
+	$(PIP_COMPILE) -o requirements/run.lock pyproject.toml
+	$(PIP_COMPILE) --extra test --extra scaleout --extra bench -o requirements/dev.lock pyproject.toml
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -52,8 +65,7 @@ test: setup-test
 fuzz: setup-test
 	ACCUEIL_FUZZ=long $(BIN)/python -m pytest tests/web/test_fuzz_forms.py tests/web/test_api_fuzz.py tests/web/test_bad_input.py
 
-bench: system-packages setup
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+bench: system-packages setup $(VENV)/.installed-test
 	$(BIN)/python bench/core_throughput.py
 	$(BIN)/python bench/checkin_http.py
 	$(BIN)/python bench/fanout.py
