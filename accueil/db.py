@@ -9,6 +9,7 @@ from contextlib import nullcontext
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, SQLModel
 
 from accueil import models  # noqa: F401  (registers the tables)
@@ -131,6 +132,10 @@ class Database:
 
     def __init__(self, url: str, bus: EventBus | None = None, echo: bool = False) -> None:
         self.url = url
+        # The hot paths build model objects from Core rows (model_construct), whose attributes only work
+        # once the mappers are configured: SQLAlchemy does that at the first ORM query, which in a fresh
+        # process may come after the first check-in (seen: a 500 per request after a restart).
+        configure_mappers()
         self.engine = make_engine(url, echo=echo)
         self.bus = bus or EventBus()
         # On SQLite, writers get an engine of their own whose transactions take the lock first.
