@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
+import unicodedata
 from datetime import datetime, timedelta
 
 from accueil.clock import as_utc
@@ -29,6 +31,12 @@ CLOCK_SKEW = timedelta(seconds=30)
 """A code from slightly in the future is accepted (several processes, clocks a little apart)."""
 PRESENCE_WINDOW = timedelta(minutes=15)
 """After a valid scan, the phone may check in at that site during this time."""
+
+SHORT_DIGITS = 4
+"""The code typed by hand, shown under the QR code for phones that cannot scan."""
+SHORT_VALIDITY = timedelta(seconds=60)
+"""A typed code is accepted this long after it first appeared: time to type four digits, and few codes
+valid at once (a guess from outside has about 4 chances in 10,000 with two sites; the page is rate-limited)."""
 
 _SIGNATURE_BYTES = 12
 _CONTEXT = b"accueil presence code v1"
@@ -78,6 +86,32 @@ class PresenceCodes:
         slot = _slot(now)
         return f"{slot}.{self._sign(site_id, slot)}"
 
+    def _short(self, site_id: int, slot: int) -> str:
+        mac = hmac.new(self._key, f"short:{site_id}:{slot}".encode("ascii"), hashlib.sha256).digest()
+        return f"{int.from_bytes(mac[:8], 'big') % 10 ** SHORT_DIGITS:0{SHORT_DIGITS}d}"
+
+    def issue_short(self, site_id: int, *, now: datetime) -> str:
+        """Return the four digits the site's kiosk shows under its QR code at *now* (they rotate with it)."""
+        return self._short(site_id, _slot(now))
+
+    def verify_short(self, code: str | None, site_ids: list[int], *, now: datetime) -> int:
+        """Return the site whose kiosk showed *code* (from ``read_short_code``) within SHORT_VALIDITY.
+
+        ExpiredCode when no site did, or when two sites happen to show the same digits (the
+        visitor types the next code, 30 seconds later).
+        """
+        if code is None:
+            raise ExpiredCode()
+        step = ROTATION.total_seconds()
+        # The slots whose code first appeared at most SHORT_VALIDITY ago (or a clock skew ahead).
+        first = math.ceil((as_utc(now) - SHORT_VALIDITY).timestamp() / step)
+        slots = range(first, _slot(as_utc(now) + CLOCK_SKEW) + 1)
+        found = {site_id for site_id in site_ids for slot in slots
+                 if hmac.compare_digest(self._short(site_id, slot), code)}
+        if len(found) != 1:
+            raise ExpiredCode()
+        return found.pop()
+
     def verify(self, code: str | None, site_id: int, *, now: datetime) -> datetime:
         """Check that *code* was shown by the site's kiosk recently; return when it appeared.
 
@@ -95,6 +129,16 @@ class PresenceCodes:
         if age > VALIDITY or age < -CLOCK_SKEW:
             raise ExpiredCode()
         return shown_at
+
+
+def read_short_code(raw: object) -> str | None:
+    """The typed code as four ASCII digits (spaces dropped, any script's digits read), or None if it is not one."""
+    if not isinstance(raw, str) or len(raw) > 16:
+        return None
+    digits = [c for c in raw if not c.isspace()]
+    if len(digits) != SHORT_DIGITS or not all(c.isdecimal() for c in digits):
+        return None
+    return "".join(str(unicodedata.decimal(c)) for c in digits)
 
 
 def next_rotation(now: datetime) -> datetime:

@@ -24,6 +24,7 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
+from sqlmodel import select
 
 from accueil import identity, presence, push_subscriptions, tickets, waiting
 from accueil import needs as need_rules
@@ -68,6 +69,8 @@ ADDRESS_LIMIT = "30/minute;300/hour"
 # appointment today. The key is the NIR's keyed hash, never the number itself.
 NIR_LIMIT = "6/minute;20/hour"
 SCAN_LIMIT = "60/minute"
+# The typed code (/c): four digits can be guessed, so fewer tries; a waiting room on one Wi-Fi still passes.
+SHORT_CODE_LIMIT = "10/minute;60/hour"
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -131,8 +134,10 @@ def screen(site: str):
     """The entrance screen: the QR code if this browser is the site's enrolled kiosk."""
     place = _site(site)
     device = current_device("kiosk", place.id)
+    short = _codes().issue_short(place.id, now=utcnow()) if device is not None else None
+    address = (_base_url() + url_for("kiosk.code_form")).split("://", 1)[-1]  # typed by hand: no « https:// »
     return render_template("kiosk/screen.html", site=place, enrolled=device is not None,
-                           rotation=int(presence.ROTATION.total_seconds()))
+                           rotation=int(presence.ROTATION.total_seconds()), short_code=short, short_address=address)
 
 
 @bp.get("/kiosk/<site>/qr.svg")
@@ -153,7 +158,50 @@ def qr(site: str):
     return response
 
 
+@bp.get("/kiosk/<site>/code")
+@limiter.exempt
+def short_code(site: str):
+    """The four digits shown under the QR code, for the enrolled kiosk only (they rotate with it)."""
+    place = _site(site)
+    if current_device("kiosk", place.id) is None:
+        abort(403)
+    response = jsonify(code=_codes().issue_short(place.id, now=utcnow()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 # --- check-in ----------------------------------------------------------------------------
+
+def _open_presence(place: Site, now: datetime):
+    """Remember on this phone that it is at *place* (presence window), and go to the check-in form."""
+    windows = dict(session.get(PRESENCE_KEY, {}))
+    windows[str(place.id)] = presence.presence_until(now).timestamp()
+    session[PRESENCE_KEY] = windows
+    return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
+
+
+@bp.get("/c")
+def code_form():
+    """The short address for phones that cannot scan: type the four digits shown under the QR code."""
+    return render_template("kiosk/code.html", error=None)
+
+
+@bp.post("/c")
+@limiter.limit(SHORT_CODE_LIMIT)
+def code_post():
+    """Check the typed code against every site's kiosk; open the presence window of the one that showed it."""
+    now = utcnow()
+    typed = presence.read_short_code(request.form.get("code"))
+    with database().session() as s:
+        sites = {site.id: site for site in s.exec(select(Site)).all()}
+    try:
+        site_id = _codes().verify_short(typed, list(sites), now=now)
+    except presence.ExpiredCode:
+        message = gettext("Ce code ne marche pas. Tapez les 4 chiffres affichés maintenant sous le code QR.") \
+            if typed else gettext("Tapez les 4 chiffres affichés sous le code QR.")
+        return render_template("kiosk/code.html", error=message), 422
+    return _open_presence(sites[site_id], now)
+
 
 @bp.get("/k/<site>/<path:code>")
 @limiter.limit(SCAN_LIMIT)
@@ -165,10 +213,7 @@ def scan(site: str, code: str):
         _codes().verify(code, place.id, now=now)
     except presence.ExpiredCode as err:
         return render_template("kiosk/expired.html", message=error_text(err)), 410
-    windows = dict(session.get(PRESENCE_KEY, {}))
-    windows[str(place.id)] = presence.presence_until(now).timestamp()
-    session[PRESENCE_KEY] = windows
-    return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
+    return _open_presence(place, now)
 
 
 def _not_present():

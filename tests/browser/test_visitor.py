@@ -218,3 +218,30 @@ def test_a_visitor_born_in_corsica_types_2a_on_the_number_keyboard(browser, live
         [ticket] = s.exec(select(Ticket)).all()
     assert live.vault.decrypt(ticket.nir_enc) == nir
     phone.context.close()
+
+
+def test_a_phone_that_cannot_scan_types_the_four_digits_the_kiosk_shows(browser, live):
+    kiosk = enrolled_kiosk(browser, live)
+    for width, height in ((1920, 1080), (1080, 1920), (1280, 800)):
+        kiosk.set_viewport_size({"width": width, "height": height})
+        assert kiosk.evaluate("document.documentElement.scrollHeight") <= height  # one screen, no scrolling
+        box = kiosk.locator("#short-code").bounding_box()
+        assert box["y"] + box["height"] <= height
+    assert axe_violations(kiosk) == []
+    digits = kiosk.text_content("#short-code").strip()
+    address = kiosk.text_content(".short-address").strip()
+    assert len(digits) == 4 and digits.isdigit() and address.endswith("/c")
+    for lang in ("fr", "ar"):
+        phone = new_page(browser, phone=True)
+        phone.context.add_cookies([{"name": "lang", "value": lang, "url": live.url}])
+        phone.goto(f"{live.url}/c")
+        assert axe_violations(phone) == []
+        phone.fill("#code", "12")
+        phone.click("button[type=submit]")
+        assert phone.get_attribute("#code", "aria-invalid") == "true"
+        assert axe_violations(phone) == []
+        phone.fill("#code", digits)
+        phone.click("button[type=submit]")
+        phone.wait_for_url(f"{live.url}/k/chaumont")
+        assert phone.locator(".choices a").count() == 2  # the check-in's first step
+        phone.context.close()

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from accueil import presence
-from accueil.presence import ExpiredCode, NotPresent, PresenceCodes
+from accueil.presence import ExpiredCode, NotPresent, PresenceCodes, read_short_code
 from tests.conftest import NOW
 
 CODES = PresenceCodes("s" * 32)
@@ -84,3 +84,35 @@ def test_the_presence_window_lasts_a_quarter_of_an_hour():
     for bad in (None, "123", True, [1]):
         with pytest.raises(NotPresent):
             presence.check_presence(bad, now=NOW)
+
+
+# --- the short code, typed by hand ---------------------------------------------------------
+
+def test_the_short_code_is_four_digits_that_rotate_with_the_qr_code():
+    start = presence.next_rotation(NOW)
+    shown = [CODES.issue_short(1, now=start + presence.ROTATION * i) for i in range(20)]
+    assert all(len(c) == 4 and c.isascii() and c.isdigit() for c in shown)
+    assert len(set(shown)) > 15  # a new code (almost always) every rotation
+    assert CODES.issue_short(1, now=start) == CODES.issue_short(1, now=start + timedelta(seconds=29))
+
+
+def test_a_short_code_names_its_site_and_lasts_a_minute():
+    codes, sites, start = CODES, [1, 2], presence.next_rotation(NOW)
+    shown = codes.issue_short(2, now=start)
+    assert codes.verify_short(shown, sites, now=start) == 2
+    assert codes.verify_short(shown, sites, now=start + presence.SHORT_VALIDITY) == 2
+    with pytest.raises(ExpiredCode):
+        codes.verify_short(shown, sites, now=start + presence.SHORT_VALIDITY + timedelta(seconds=1))
+    with pytest.raises(ExpiredCode):
+        codes.verify_short(shown, [1], now=start)  # another site's digits
+    with pytest.raises(ExpiredCode):
+        PresenceCodes("t" * 32).verify_short(shown, sites, now=start)
+    with pytest.raises(ExpiredCode):
+        codes.verify_short(None, sites, now=start)
+
+
+def test_a_typed_code_is_read_once_whatever_the_keyboard():
+    assert read_short_code(" 04 27 ") == "0427"
+    assert read_short_code("٠٤٢٧") == "0427"  # Arabic-Indic digits from an Arabic phone
+    for bad in ("042", "04271", "04a7", "", None, 427, "0\x0027", "0" * 5000, "²³¹⁴"):
+        assert read_short_code(bad) is None
