@@ -138,10 +138,15 @@ def route(conn: Connection, site_id: int, has_appointment: bool) -> Row:
     return queue
 
 
+def _ticket_found(session: Session, statement, params: dict) -> Ticket | None:
+    """The ticket whose id *statement* finds, if any: an indexed read first, the object only when found."""
+    ticket_id = session.connection().execute(statement, params).scalar()
+    return session.get(Ticket, ticket_id) if ticket_id is not None else None
+
+
 def active_ticket(session: Session, site_id: int, day, nir_hash: str) -> Ticket | None:
     """Return the person's ticket still in progress at that site that day, if any."""
-    ticket_id = session.connection().execute(_ACTIVE, {"site": site_id, "day": day, "nir_hash": nir_hash}).scalar()
-    return session.get(Ticket, ticket_id) if ticket_id is not None else None
+    return _ticket_found(session, _ACTIVE, {"site": site_id, "day": day, "nir_hash": nir_hash})
 
 
 class AlreadyCheckedIn(InvalidInput):
@@ -197,9 +202,8 @@ _BY_FORM = select(Ticket.id).where(Ticket.site_id == bindparam("site"), Ticket.f
 
 
 def _by_form(session: Session, site_id: int, key: str) -> Ticket | None:
-    """The ticket a form sent before made, if any (one indexed read: most forms are sent once)."""
-    ticket_id = session.connection().execute(_BY_FORM, {"site": site_id, "key": key}).scalar()
-    return session.get(Ticket, ticket_id) if ticket_id is not None else None
+    """The ticket a form sent before made, if any (most forms are sent once)."""
+    return _ticket_found(session, _BY_FORM, {"site": site_id, "key": key})
 
 
 def check_in(

@@ -39,8 +39,9 @@ SWEEP_SHARE = 0.05
 """The largest share of the process's time the sweeps take: after a sweep that took *t* seconds the next
 waits at least *t* / SWEEP_SHARE (a day of thousands of tickets makes each read of the state longer)."""
 ROUND_GAP = 0.05
-"""Seconds at least between the starts of two rounds that found nothing to send: every event wakes the sender, and under a rush a
-look at the outbox per event cost a tenth of the process (issue 18); a message 50 ms later costs nothing."""
+"""Seconds at least between the starts of two rounds that found nothing to send: every event wakes the
+sender, and under a rush a look at the outbox per event cost a tenth of the process (issue 18); a message
+50 ms later costs nothing."""
 IDLE_EXIT = 120.0
 """Seconds without anything to send after which the in-process sender stops (the next event starts it)."""
 
