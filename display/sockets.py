@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_socketio import SocketIO
-from sqlmodel import select
 
+from accueil.agents import site_by_slug
 from accueil.audiences import display_snapshot, display_update
 from accueil.clock import utcnow
+from accueil.errors import NotFound
 from accueil.events import AccessEnded, SiteChanged
-from accueil.ids import is_slug
-from accueil.models import Site
 from web.context import database
 from web.devices import beat, current_device
 from web.realtime import Admission, Client, LiveNamespace
@@ -32,12 +31,10 @@ class DisplayNamespace(LiveNamespace):
     order = 0  # the screen that announces the calls goes first
 
     def admit(self, auth: dict) -> Admission | None:
-        slug = auth.get("site")
-        if not is_slug(slug):
-            return None
-        with database().session() as s:
-            site = s.exec(select(Site).where(Site.slug == slug)).first()
-        if site is None:
+        try:
+            with database().session() as s:
+                site = site_by_slug(s, auth.get("site"))
+        except NotFound:  # no such site, or not a slug at all
             return None
         device = current_device("display", site.id)
         if device is None:

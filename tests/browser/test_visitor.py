@@ -239,6 +239,7 @@ def test_a_phone_that_cannot_scan_types_the_four_digits_the_kiosk_shows(browser,
         phone.fill("#code", "12")
         phone.click("button[type=submit]")
         assert phone.get_attribute("#code", "aria-invalid") == "true"
+        phone.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
         assert axe_violations(phone) == []
         phone.fill("#code", digits)
         phone.click("button[type=submit]")

@@ -1,4 +1,4 @@
-/* Check-in form: focus the list of errors, and never send the form twice (double tap). */
+/* Visitor forms (check-in, typed code): focus the list of errors; the check-in form is never sent twice. */
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
