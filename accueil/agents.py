@@ -15,6 +15,7 @@ from accueil.i18n import N_
 from accueil.ids import is_slug
 from accueil.models import AGENT, SUPERVISOR, Agent, Site
 from accueil.offload import off_loop
+from accueil.statements import Prepared
 
 MIN_PASSWORD = 10
 PASSWORD_METHOD = "scrypt"
@@ -31,7 +32,7 @@ def normalize_login(raw: object) -> str:
     return unicodedata.normalize("NFKC", raw).strip().casefold()[:60]
 
 
-_SITE_BY_SLUG = sa_select(*Site.__table__.columns).where(Site.slug == bindparam("slug"))
+_SITE_BY_SLUG = Prepared(sa_select(*Site.__table__.columns).where(Site.slug == bindparam("slug")))
 
 
 def site_by_slug(session: Session, slug: str) -> Site:
@@ -40,10 +41,10 @@ def site_by_slug(session: Session, slug: str) -> Site:
     Read on every visitor request (check-in, ticket page): one cached Core statement, and the
     object built from its row, not tracked by the session (read it, do not change it).
     """
-    row = session.connection().execute(_SITE_BY_SLUG, {"slug": slug}).first() if is_slug(slug) else None
+    row = _SITE_BY_SLUG.first(session.connection(), {"slug": slug}) if is_slug(slug) else None
     if row is None:
         raise NotFound(N_("Le site « %(slug)s » n'existe pas."), slug=str(slug)[:40])
-    return Site.model_construct(**row._mapping)
+    return Site.model_construct(**row._asdict())
 
 
 def add_agent(session: Session, *, login: str, site_id: int, password: str, supervisor: bool = False) -> Agent:

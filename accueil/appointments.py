@@ -10,14 +10,15 @@ from sqlmodel import Session, col, select
 from accueil import lifecycle
 from accueil.i18n import N_
 from accueil.models import AT_DESK, LSF_VIDEO, PHONE_CALLBACK, Appointment, Site, Ticket
+from accueil.statements import Prepared
 
 IN_PERSON = (AT_DESK, LSF_VIDEO)
 
 
-_OF_THE_DAY = sa_select(*Appointment.__table__.columns).where(
+_OF_THE_DAY = Prepared(sa_select(*Appointment.__table__.columns).where(
     Appointment.site_id == bindparam("site"), Appointment.service_day == bindparam("day"),
     Appointment.nir_hash == bindparam("nir_hash"),
-).order_by(Appointment.at, Appointment.id)
+).order_by(Appointment.at, Appointment.id))
 
 
 def of_the_day(session: Session, site_id: int, day: date, nir_hash: str) -> list[Appointment]:
@@ -25,8 +26,8 @@ def of_the_day(session: Session, site_id: int, day: date, nir_hash: str) -> list
 
     Most visitors have none: one short statement, and objects are built only for the rows found.
     """
-    rows = session.connection().execute(_OF_THE_DAY, {"site": site_id, "day": day, "nir_hash": nir_hash})
-    return [Appointment.model_construct(**row._mapping) for row in rows]
+    rows = _OF_THE_DAY.run(session.connection(), {"site": site_id, "day": day, "nir_hash": nir_hash})
+    return [Appointment.model_construct(**row._asdict()) for row in rows]
 
 
 def arrival_match(appointments: list[Appointment], now: datetime) -> Appointment | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, bindparam, insert, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -23,6 +23,7 @@ from accueil.ids import is_row_id
 from accueil.lifecycle import WAITING
 from accueil.models import ACTIVE_NIR, APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
 from accueil.numbering import next_number
+from accueil.statements import Prepared
 
 CHANNELS = ("self", "assisted")
 NIR_MAX = 40
@@ -117,22 +118,26 @@ class CallbackOnly(DomainError):
 
 # The statements of the hot path, built once: SQLAlchemy then only binds values and reuses
 # the compiled SQL (a check-in is a handful of short statements on one connection).
-_SITE = select(Site.timezone, Site.checkin_early_minutes, Site.checkin_late_minutes,
-               Site.assigned_wait_minutes).where(Site.id == bindparam("site"))
-_QUEUES = (select(Queue.id, Queue.letter, Queue.purpose)
-           .where(Queue.site_id == bindparam("site"), Queue.active == True)  # noqa: E712
-           .order_by(Queue.id))
-_ACTIVE = (select(Ticket.id)
-           .where(Ticket.site_id == bindparam("site"), Ticket.service_day == bindparam("day"),
-                  Ticket.nir_hash == bindparam("nir_hash"), text(ACTIVE_NIR))
-           .limit(1))
-_INSERT = insert(Ticket).returning(Ticket.id)
+_SITE = Prepared(select(Site.timezone, Site.checkin_early_minutes, Site.checkin_late_minutes,
+               Site.assigned_wait_minutes).where(Site.id == bindparam("site")))
+_QUEUES = Prepared(select(Queue.id, Queue.letter, Queue.purpose)
+                   .where(Queue.site_id == bindparam("site"), Queue.active == True)  # noqa: E712
+                   .order_by(Queue.id))
+_ACTIVE_TERMS = (Ticket.service_day == bindparam("day"), Ticket.nir_hash == bindparam("nir_hash"), text(ACTIVE_NIR))
+_ACTIVE = Prepared(select(Ticket.id).where(Ticket.site_id == bindparam("site"), *_ACTIVE_TERMS).limit(1))
+# A check-in's one lookup before it writes: the ticket its form made when sent before (first), else
+# the person's ticket still in progress today. Both are indexed: each OR branch is one index probe.
+_HELD = Prepared(select(Ticket.id, (Ticket.form_key == bindparam("key")).label("same_form"))
+                 .where(Ticket.site_id == bindparam("site"),
+                        or_(Ticket.form_key == bindparam("key"), and_(*_ACTIVE_TERMS)))
+                 .order_by(text("same_form DESC")).limit(1))
+_INSERT = Prepared(insert(Ticket).returning(Ticket.id))
 
 
 def route(conn: Connection, site_id: int, has_appointment: bool) -> Row:
     """Return the queue a visitor goes to (id, letter): appointment desks, or the espace numérique."""
     purpose = APPOINTMENT if has_appointment else WALK_IN
-    queue = next((q for q in conn.execute(_QUEUES, {"site": site_id}) if q.purpose == purpose), None)
+    queue = next((q for q in _QUEUES.run(conn, {"site": site_id}) if q.purpose == purpose), None)
     if queue is None:
         raise DomainError(N_("Ce site n'a pas de file pour ce cas. Adressez-vous à l'accueil."))
     return queue
@@ -140,7 +145,7 @@ def route(conn: Connection, site_id: int, has_appointment: bool) -> Row:
 
 def _ticket_found(session: Session, statement, params: dict) -> Ticket | None:
     """The ticket whose id *statement* finds, if any: an indexed read first, the object only when found."""
-    ticket_id = session.connection().execute(statement, params).scalar()
+    ticket_id = statement.scalar(session.connection(), params)
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
@@ -198,7 +203,7 @@ def _form_key(raw: str | None) -> str | None:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-_BY_FORM = select(Ticket.id).where(Ticket.site_id == bindparam("site"), Ticket.form_key == bindparam("key"))
+_BY_FORM = Prepared(select(Ticket.id).where(Ticket.site_id == bindparam("site"), Ticket.form_key == bindparam("key")))
 
 
 def _by_form(session: Session, site_id: int, key: str) -> Ticket | None:
@@ -210,7 +215,8 @@ def check_in(
     session: Session,
     vault: identity.Vault,
     *,
-    site_id: int,
+    site_id: int | None = None,
+    site: Site | None = None,
     has_appointment: bool,
     nir: str | None,
     phone: str | None = None,
@@ -227,6 +233,8 @@ def check_in(
 ) -> CheckIn:
     """Issue a ticket, or give back the one the person already holds today.
 
+    The site is *site*, its row as the caller read it in this transaction
+    (``agents.site_by_slug``: no second read), or the one whose id is *site_id*.
     The answers are checked first, all of them (InvalidAnswers names each wrong field).
     A NIR that already holds a ticket today gets it back only as ``_again`` says (*held*:
     the ticket link this phone keeps, if any); anyone else gets AlreadyCheckedIn.
@@ -252,20 +260,22 @@ def check_in(
                            interpreter_language=interpreter_language)
     nir_clean, phone_clean, needs_mask, language = answers.nir, answers.phone, answers.needs, answers.interpreter_language
     conn = session.connection()
-    site = conn.execute(_SITE, {"site": site_id}).first() if is_row_id(site_id) else None
     if site is None:
-        raise NotFound(N_("Ce site n'existe pas."))
+        site = _SITE.first(conn, {"site": site_id}) if is_row_id(site_id) else None
+        if site is None:
+            raise NotFound(N_("Ce site n'existe pas."))
+    else:
+        site_id = site.id
 
     day = service_day(now, site.timezone)
     key = _form_key(form_key)
-    if key is not None:
-        sent_before = _by_form(session, site_id, key)
-        if sent_before is not None:
-            return CheckIn(sent_before, False, None)
     nir_hash = vault.hash_nir(nir_clean) if nir_clean else None
-    if nir_hash:
-        existing = active_ticket(session, site_id, day, nir_hash)
-        if existing is not None:
+    if key is not None or nir_hash is not None:
+        held_row = _HELD.first(conn, {"site": site_id, "key": key, "day": day, "nir_hash": nir_hash})
+        if held_row is not None:
+            existing = session.get(Ticket, held_row.id)
+            if held_row.same_form:  # the same form sent again: the ticket its first sending made
+                return CheckIn(existing, False, None)
             return _again(session, vault, existing, phone=phone_clean, channel=channel, held=held)
 
     todays = of_the_day(session, site_id, day, nir_hash) if nir_hash else []
@@ -311,7 +321,7 @@ def check_in(
         # one writer at a time, whose transaction saw every commit before it: no twin passes.
         with refusable(session):
             values["number"] = next_number(session, site_id, queue.id, day)
-            values["id"] = conn.execute(_INSERT, values).scalar_one()
+            values["id"] = _INSERT.scalar(conn, values)
     except IntegrityError:
         sent_before = _by_form(session, site_id, key) if key is not None else None
         if sent_before is not None:  # the same form, sent twice at once: its twin's ticket

@@ -11,15 +11,17 @@ from accueil.clock import as_utc
 from accueil.events import SiteChanged, TicketEvent, record
 from accueil.lifecycle import EVENT_KINDS
 from accueil.models import Site, Ticket, TicketTransition
+from accueil.statements import Prepared
 
-_BUMP = update(Site).where(Site.id == bindparam("site")).values(version=Site.version + 1).returning(Site.version)
-_TRANSITION = insert(TicketTransition)
+_BUMP = Prepared(update(Site).where(Site.id == bindparam("site")).values(version=Site.version + 1)
+                 .returning(Site.version))
+_TRANSITION = Prepared(insert(TicketTransition))
 
 
 def bump_version(session: Session, site_id: int, conn: Connection | None = None) -> int:
     """Increment and return the site's version (taken last, so its lock is held briefly)."""
     session.flush()  # the changes this version stands for are written before it
-    return (conn or session.connection()).execute(_BUMP, {"site": site_id}).scalar_one()
+    return _BUMP.scalar(conn or session.connection(), {"site": site_id})
 
 
 def site_changed(session: Session, site_id: int, now: datetime, kind: str = "configured") -> int:
@@ -55,7 +57,7 @@ def log_transition(
     conn = session.connection()
     version = bump_version(session, ticket.site_id, conn)
     kind = EVENT_KINDS[action]
-    conn.execute(_TRANSITION, {
+    _TRANSITION.run(conn, {
         "ticket_id": ticket.id, "site_id": ticket.site_id, "service_day": ticket.service_day, "kind": kind,
         "from_status": from_status, "to_status": ticket.status, "queue_id": ticket.queue_id,
         "desk_id": ticket.desk_id, "agent_id": agent_id, "at": now, "version": version,

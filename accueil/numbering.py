@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from accueil.models import Counter
+from accueil.statements import Prepared
 
 
 def _upsert(insert):
@@ -20,7 +21,7 @@ def _upsert(insert):
 
 
 # Built once per dialect (both speak INSERT … ON CONFLICT DO UPDATE … RETURNING).
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_UPSERT = {"postgresql": Prepared(_upsert(postgresql.insert)), "sqlite": Prepared(_upsert(sqlite.insert))}
 
 
 def next_number(session: Session, site_id: int, queue_id: int, day: date) -> int:
@@ -30,5 +31,4 @@ def next_number(session: Session, site_id: int, queue_id: int, day: date) -> int
     both engines, and a rollback gives the number back.
     """
     connection = session.connection()
-    return connection.execute(_UPSERT[connection.dialect.name],
-                              {"site": site_id, "queue": queue_id, "day": day}).scalar_one()
+    return _UPSERT[connection.dialect.name].scalar(connection, {"site": site_id, "queue": queue_id, "day": day})

@@ -24,7 +24,7 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from accueil import identity, presence, push_subscriptions, tickets, waiting
 from accueil import needs as need_rules
@@ -82,11 +82,16 @@ def _codes() -> presence.PresenceCodes:
     return codes
 
 
-def _site(slug: str) -> Site:
-    """Return the site named *slug* as it is now (one indexed read: a renamed site shows at once), or 404."""
+def _site(slug: str, s: Session | None = None) -> Site:
+    """Return the site named *slug* as it is now (one indexed read: a renamed site shows at once), or 404.
+
+    Read in the session *s* when given (a write transaction reads it there), else in a read session of its own.
+    """
     try:
-        with database().session() as s:
+        if s is not None:
             return site_by_slug(s, slug)
+        with database().session() as read:
+            return site_by_slug(read, slug)
     except NotFound:
         abort(404)
 
@@ -95,13 +100,16 @@ def _base_url() -> str:
     return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 
-def _remembered_ticket(site: Site) -> Ticket | None:
-    """Return the still active ticket this phone took at *site* today, if any."""
+def _remembered_ticket(site: Site, s: Session | None = None) -> Ticket | None:
+    """Return the still active ticket this phone took at *site* today, if any (read in *s* when given)."""
     public_id = request.cookies.get(TICKET_COOKIE.format(site=site.slug))
     if not public_id:
         return None
-    with database().session() as s:
+    if s is not None:
         ticket = waiting.ticket_by_public_id(s, public_id)
+    else:
+        with database().session() as read:
+            ticket = waiting.ticket_by_public_id(read, public_id)
     if ticket is None or ticket.site_id != site.id or ticket.status not in ACTIVE:
         return None
     return ticket
@@ -290,51 +298,71 @@ def checkin(site: str):
 @limiter.limit(ADDRESS_LIMIT)
 @limiter.limit(NIR_LIMIT, key_func=_nir_key, exempt_when=_without_nir)
 def checkin_post(site: str):
-    """Issue the ticket (or give back the one already held) and go to its page."""
-    place = _site(site)
-    if not _present(place):
-        return _not_present()
+    """Issue the ticket (or give back the one already held) and go to its page.
+
+    The form is read first; a well-formed one is checked in by one write transaction (``_issue``),
+    which also reads the site: a check-in is one transaction, not a read and then a write.
+    """
     rdv = request.form.get("rdv")
-    if rdv not in ("oui", "non"):
-        return _form(place, None, status=422)
     nonce = (request.form.get("once") or "")[:64] or secrets.token_urlsafe(16)
     nir = None if "sans_numero" in request.form else request.form.get("nir", "")[:NIR_MAX + 1]
     phone = request.form.get("phone", "")[:PHONE_MAX + 1].strip()
     needs, errors = _read_needs(request.form)
     no_sms = "pas_de_sms" in request.form
     values = {"nir": nir or "", "phone": phone, "no_sms": no_sms} | needs["shown"]
-    if errors:
+    if rdv not in ("oui", "non") or errors:
+        place = _site(site)
+        if not _present(place):
+            return _not_present()
+        if rdv not in ("oui", "non"):
+            return _form(place, None, status=422)
         return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
 
-    remembered = _remembered_ticket(place)
-    if remembered is not None:
-        return _to_ticket(place, remembered.public_id)
     answers = {"rdv": rdv, "nir": nir, "phone": phone or None, "sms": not no_sms} | needs["answers"]
     try:  # a double tap sends the same form key: the domain gives back the first sending's ticket
-        public_id = _issue(place, answers, confirm_callback=False, form_key=nonce)
-    except CallbackOnly:
-        # Nothing stored: the visitor first reads that the CAF will call them.
-        session[CALLBACK_KEY] = _seal(place, answers)
-        return redirect(url_for("kiosk.callback", site=place.slug), code=303)
-    except AlreadyCheckedIn as err:  # someone else's ticket, or a lost page: see an agent
-        return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
-    except InvalidAnswers as err:  # every wrong answer, checked once by the domain
-        errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
-        return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
+        place, public_id = _issue(site, answers, confirm_callback=False, form_key=nonce)
+    except _Away:
+        return _not_present()
     except DomainError as err:
-        return error_page(409, error_text(err))
+        return _refused(_site(site), err, rdv=rdv, answers=answers, values=values, nonce=nonce)
     return _to_ticket(place, public_id)
 
 
-def _issue(place: Site, answers: dict, *, confirm_callback: bool, form_key: str) -> str:
-    """Check the visitor in with their *answers*; return the ticket's link secret.
+def _refused(place: Site, err: DomainError, *, rdv: str, answers: dict, values: dict, nonce: str):
+    """The answer to a check-in the domain refused: the call-back step, or the form with its errors."""
+    if isinstance(err, CallbackOnly):
+        # Nothing stored: the visitor first reads that the CAF will call them.
+        session[CALLBACK_KEY] = _seal(place, answers)
+        return redirect(url_for("kiosk.callback", site=place.slug), code=303)
+    if isinstance(err, AlreadyCheckedIn):  # someone else's ticket, or a lost page: see an agent
+        return _form(place, rdv, values=values, errors={"nir": error_text(err)}, status=422, nonce=nonce)
+    if isinstance(err, InvalidAnswers):  # every wrong answer, checked once by the domain
+        errors = {field if field in FIELDS else "nir": error_text(e) for field, e in err.errors.items()}
+        return _form(place, rdv, values=values, errors=errors, status=422, nonce=nonce)
+    return error_page(409, error_text(err))
 
-    A refusal because the NIR holds someone's ticket already (AlreadyCheckedIn) is counted
-    for the agents first, in a transaction of its own: the check-in's was rolled back.
+
+class _Away(Exception):
+    """The phone has no presence window at the site: it has not scanned the kiosk lately."""
+
+
+def _issue(slug: str, answers: dict, *, confirm_callback: bool, form_key: str) -> tuple[Site, str]:
+    """Check the visitor in at the site *slug* with their *answers*; return the site and the ticket's link secret.
+
+    One write transaction: the site is read in it (404), the phone's presence checked (_Away), the
+    ticket this phone already holds there given back, else ``check_in``. A refusal because the NIR
+    holds someone's ticket already (AlreadyCheckedIn) is counted for the agents first, in a
+    transaction of its own: the check-in's was rolled back.
     """
     try:
         with database().write_session() as s:
-            result = check_in(s, vault(), site_id=place.id, has_appointment=answers["rdv"] == "oui",
+            place = _site(slug, s)
+            if not _present(place):
+                raise _Away
+            remembered = _remembered_ticket(place, s)
+            if remembered is not None:
+                return place, remembered.public_id
+            result = check_in(s, vault(), site=place, has_appointment=answers["rdv"] == "oui",
                               nir=answers["nir"], phone=answers["phone"], channel="self",
                               priority=answers["priority"], needs=answers["needs"],
                               interpreter_language=answers["interpreter_language"],
@@ -348,7 +376,7 @@ def _issue(place: Site, answers: dict, *, confirm_callback: bool, form_key: str)
             record_attempt(s, ticket_id=err.ticket_id, now=utcnow())
             s.commit()
         raise
-    return public_id
+    return place, public_id
 
 
 # --- phone call-back only ------------------------------------------------------------------
@@ -402,7 +430,9 @@ def callback_post(site: str):
     if pending is None:
         return redirect(url_for("kiosk.checkin", site=place.slug), code=303)
     try:
-        public_id = _issue(place, pending, confirm_callback=True, form_key=pending["once"])
+        place, public_id = _issue(place.slug, pending, confirm_callback=True, form_key=pending["once"])
+    except _Away:
+        return _not_present()
     except DomainError as err:
         return error_page(409, error_text(err))
     session.pop(CALLBACK_KEY, None)

@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from accueil import notices, push_subscriptions, site_state
@@ -44,6 +45,24 @@ sender, and under a rush a look at the outbox per event cost a tenth of the proc
 50 ms later costs nothing."""
 IDLE_EXIT = 120.0
 """Seconds without anything to send after which the in-process sender stops (the next event starts it)."""
+
+
+_OWED_SOON = (select(Ticket.id)
+              .where(Ticket.site_id == bindparam("site"), Ticket.service_day == bindparam("day"),
+                     Ticket.status == WAITING, Ticket.reach != 0)
+              .limit(1))
+"""A waiting ticket of the site today whose visitor can be told « bientôt » (by SMS or push), if any."""
+
+
+def _owed_soon(s, sites, now) -> set[int]:
+    """The ids of the *sites* where someone waiting today may be owed « bientôt ».
+
+    Today's tickets only, one indexed probe a site: the table keeps every past day's anonymous rows
+    (a scan of them all on every sweep grew with the months), and a ticket left waiting last night
+    is owed nothing.
+    """
+    return {site.id for site in sites
+            if s.exec(_OWED_SOON, params={"site": site.id, "day": service_day(now, site.timezone)}).first() is not None}
 
 
 class LogSms:
@@ -106,8 +125,7 @@ class Sender:
     def _sweep(self, now) -> None:
         with self.db.session() as s:
             sites = s.exec(select(Site)).all()
-            candidates = set(s.exec(select(Ticket.site_id).where(Ticket.status == WAITING, Ticket.reach != 0)
-                                    .distinct()).all())
+            candidates = _owed_soon(s, sites, now)
         for site in sites:
             changed = self._versions.get(site.id) != site.version
             stale = time.monotonic() - self._swept.get(site.id, 0.0) >= self.sweep_every
@@ -240,8 +258,8 @@ class Sender:
     def _has_work(self) -> bool:
         with self.db.session() as s:
             pending = s.exec(select(Notice.id).where(Notice.status == notices.PENDING).limit(1)).first()
-            waiting = s.exec(select(Ticket.id).where(Ticket.status == WAITING, Ticket.reach != 0).limit(1)).first()
-        return pending is not None or waiting is not None
+            waiting = _owed_soon(s, s.exec(select(Site)).all(), utcnow())
+        return pending is not None or bool(waiting)
 
     def run_forever(self, poll: float = 0.5) -> None:
         """The loop of ``accueil notify run``: until stopped (SIGTERM)."""

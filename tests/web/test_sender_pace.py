@@ -6,6 +6,7 @@ the process (issue 18). Each test counts the real reads of the state the sweeps 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -83,3 +84,22 @@ def test_a_sweep_spaces_the_next_by_its_own_cost(app, reads, slow):
     time.sleep(took / sender_module.SWEEP_SHARE + 0.05)
     sender.sweep()
     assert len(reads) == 2
+
+
+def test_only_todays_waiting_visitors_make_a_sweep_read_the_state(app, reads):
+    """A ticket left waiting on an earlier day is owed nothing: the sweep does not read the site for it."""
+    sender = sender_of(app, sweep_gap=0.0)
+    db, vault = app.extensions["accueil.db"], app.extensions["accueil.vault"]
+    with db.write_session() as s:
+        site_id = s.exec(select(Site.id).where(Site.slug == "chaumont")).one()
+        check_in(s, vault, site_id=site_id, has_appointment=False, nir=make_nir(1), phone="06 12 34 56 78",
+                 now=utcnow() - timedelta(days=3))
+        s.commit()
+    sender.sweep()
+    assert reads == []
+    assert not sender._has_work()
+    arrive(app, 2)
+    sender._next_sweep = float("-inf")
+    sender.sweep()
+    assert len(reads) == 1
+    assert sender._has_work()
