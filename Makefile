@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test fuzz setup setup-test system-packages bench translations lock clean
+.PHONY: run test fuzz setup setup-test system-packages bench translations lock clean screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench: system-packages setup $(VENV)/.installed-test
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/live_capacity.py
 	$(BIN)/python bench/notify.py
+
+# A PNG of every screen at its real sizes and in every language (screenshots/index.html shows them all).
+screenshots: setup-test
+	$(BIN)/python scripts/screenshots.py
 
 translations: $(VENV)/.installed
 	PYBABEL=$(BIN)/pybabel scripts/translations.sh update

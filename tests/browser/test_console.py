@@ -363,3 +363,57 @@ def test_the_frequent_actions_have_keyboard_shortcuts_shown_and_announced(live, 
     assert status(live, third.id).status == "waiting" and page.locator(".in-hand .ticket").count() == 0
     assert axe_violations(page) == []
     page.context.close()
+
+
+def test_after_each_desk_action_its_next_actions_are_in_view_on_a_1024_tablet(live, browser):
+    """Take the desk, pause, resume, call, recall, the visitor is here, done, absent: what the agent
+    presses next is on screen each time, with the queue scrolled far down."""
+    page = new_page(browser, viewport={"width": 1024, "height": 768}, has_touch=True)
+    sign_in(page, live, "agent.chaumont")
+    people = [issue(live, i) for i in range(1, 15)]
+    page.wait_for_selector(f"#ticket-{people[-1].id}")
+    page.locator("#desks-title").scroll_into_view_if_needed()
+    take_desk(page, live, "Bureau 1")
+    steps = [("#desk-pause", "#desk-resume"), ("#desk-resume", "#call-next"),
+             ("#call-next", f"#start-{people[0].id}"), (f"#recall-{people[0].id}", f"#start-{people[0].id}"),
+             (f"#start-{people[0].id}", f"#finish-{people[0].id}"), (f"#finish-{people[0].id}", "#call-next:not([disabled])")]
+    assert in_view(page, "#call-next")
+    for pressed, shown in steps:
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # the agent was reading far below
+        page.click(pressed)
+        page.wait_for_selector(shown)
+        page.wait_for_timeout(200)  # the scroll that brings the desk back
+        assert in_view(page, shown), (pressed, shown)
+    page.click("#call-next")
+    page.wait_for_selector(f"#start-{people[1].id}")
+    page.click(f"#no-show-{people[1].id} >> xpath=ancestor::details/summary")
+    page.click(f"#no-show-{people[1].id}")
+    page.wait_for_selector("#call-next:not([disabled])")
+    assert in_view(page, "#call-next")
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_a_waiting_row_is_one_short_line_with_its_rarer_actions_in_a_menu(live, browser):
+    page = new_page(browser, viewport={"width": 1024, "height": 768}, has_touch=True)
+    sign_in(page, live, "agent.chaumont")
+    take_desk(page, live, "Bureau 1")
+    first, second = issue(live, 1), issue(live, 2)
+    row = f"#ticket-{second.id}"
+    page.wait_for_selector(row)
+    assert page.locator(row).bounding_box()["height"] <= 110  # three cards used to fill a tablet's screen
+    assert page.is_visible(f"#call-{second.id}")
+    assert not page.is_visible(f"#transfer-{second.id}") and not page.is_visible(f"#target-{second.id}")
+    page.click(f"#menu-{second.id}")
+    assert page.is_visible(f"#target-{second.id}") and page.is_visible(f"#transfer-{second.id}")
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    assert not page.is_visible(f"#target-{second.id}")
+    assert page.evaluate("() => document.activeElement.id") == f"menu-{second.id}"
+    page.click(f"#menu-{second.id}")
+    page.select_option(f"#target-{second.id}", label="Espace numérique (N)")
+    page.click(f"#transfer-{second.id}")
+    page.wait_for_function(f"() => {{ const r = document.querySelector('#ticket-{second.id}');"
+                           " return r && r.closest('.queue').querySelector('h3').textContent.includes('(N)'); }")
+    assert status(live, second.id).letter == "R" and status(live, second.id).queue_id != first.queue_id
+    page.context.close()
