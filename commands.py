@@ -164,8 +164,8 @@ def urls(base: str | None):
                     logins.append((login, password))
     if sites:
         click.echo("La borne et l'écran de salle d'attente ne s'affichent que sur un appareil installé :")
-        click.echo(f"  {Path(sys.argv[0]).name} device enroll --site {sites[0].slug} --kind kiosk   "
-                   "(ou --kind display), puis ouvrez le lien affiché sur l'appareil.")
+        click.echo(f"  {Path(sys.argv[0]).name} device enroll --site {sites[0].slug} --kind kiosk --label \"Borne de "
+                   "l'entrée\"   (ou --kind display), puis ouvrez le lien affiché sur l'appareil.")
     if logins:
         click.echo("Comptes de démonstration :")
         for login, password in logins:
@@ -283,7 +283,7 @@ def device_group():
 @device_group.command("enroll")
 @click.option("--site", "site_slug", required=True, help="Le site (ex. chaumont).")
 @click.option("--kind", type=click.Choice(["kiosk", "display"]), required=True, help="Borne ou écran.")
-@click.option("--label", default="", help="Un nom pour s'y retrouver (ex. « Borne entrée »).")
+@click.option("--label", required=True, help="Le nom de l'appareil, pour le retrouver (ex. « Borne de l'entrée »).")
 @click.option("--base", default=None, help="Adresse publique (par défaut PUBLIC_BASE_URL ou http://HOST:PORT).")
 def device_enroll(site_slug: str, kind: str, label: str, base: str | None):
     """Print a one-time link that enrols the device it is opened on (valid 24 hours)."""

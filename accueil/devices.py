@@ -18,6 +18,7 @@ from accueil.events import AccessEnded, record
 from accueil.i18n import N_
 from accueil.ids import is_row_id, row_id
 from accueil.models import DISPLAY, KIOSK, Device
+from accueil.text import read_text
 
 KINDS = (KIOSK, DISPLAY)
 ENROL_VALIDITY = timedelta(hours=24)
@@ -27,12 +28,23 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_enrolment(session: Session, *, site_id: int, kind: str, label: str = "", now: datetime) -> tuple[Device, str]:
-    """Register a device to enrol; return it and the one-time token of its enrolment link."""
+LABEL_MAX = 80
+
+
+def create_enrolment(session: Session, *, site_id: int, kind: str, label: str, now: datetime) -> tuple[Device, str]:
+    """Register a device to enrol; return it and the one-time token of its enrolment link.
+
+    Its *label* is required: the supervisor's alerts and lists name devices by it (« La borne
+    « Entrée » ne répond plus »), and a number says nothing of where the device stands.
+    """
     if kind not in KINDS:
         raise InvalidInput(N_("Type d'appareil inconnu : borne (kiosk) ou écran (display)."), field="kind")
+    label = read_text(label, field="label", limit=LABEL_MAX)
+    if not label:
+        raise InvalidInput(N_("Donnez un nom à l'appareil, pour le retrouver (par exemple « Borne de l'entrée »)."),
+                           field="label")
     token = secrets.token_urlsafe(32)
-    device = Device(site_id=site_id, kind=kind, label=(label or "")[:80], enrol_hash=_digest(token),
+    device = Device(site_id=site_id, kind=kind, label=label, enrol_hash=_digest(token),
                     enrol_expires_at=as_utc(now) + ENROL_VALIDITY)
     session.add(device)
     session.flush()

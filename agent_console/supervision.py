@@ -43,7 +43,9 @@ def supervision():
               "every": 30,
               "text": {"offline": gettext("Connexion perdue. Reconnexion en cours…"),
                        "online": gettext("Connecté. Les chiffres sont à jour.")}}
-    return render_template("agent_console/supervision.html", p=_picture(), config=config)
+    p = _picture()
+    return render_template("agent_console/supervision.html", p=p, chart=_wait_chart(p), config=config,
+                           target=stats.CNAF_TARGET_MINUTES)
 
 
 @bp.get("/supervision/fragment")
@@ -51,7 +53,8 @@ def supervision():
 @limiter.limit("120 per minute")
 @auth.supervisor_only
 def fragment():
-    return render_template("agent_console/_supervision.html", p=_picture())
+    p = _picture()
+    return render_template("agent_console/_supervision.html", p=p, chart=_wait_chart(p), target=stats.CNAF_TARGET_MINUTES)
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -93,9 +96,14 @@ def _figures():
             return None, form, error_text(err), queues, logins
 
 
-def _bars(items: list[tuple[str, float]], width: int = 640, height: int = 240) -> dict:
-    """Geometry of a bar chart, drawn by the template as SVG (its CSS keeps it at least *width* px wide)."""
-    top = max((v for _, v in items), default=0) or 1
+def _bars(items: list[tuple[str, float]], width: int = 640, height: int = 240, *, axis_every: int = 1,
+          target: float | None = None, extra: list | None = None) -> dict:
+    """Geometry of a bar chart, drawn by the template as SVG (its CSS keeps it at least *width* px wide).
+
+    *axis_every*: label one bar in so many under the axis (the table names them all); *target*: a line
+    across at that value; *extra*: a second value per bar, for the table only.
+    """
+    top = max([v for _, v in items] + [target or 0], default=0) or 1
     n = max(len(items), 1)
     slot = (width - 40) / n
     bars = []
@@ -103,8 +111,16 @@ def _bars(items: list[tuple[str, float]], width: int = 640, height: int = 240) -
         h = (height - 48) * value / top
         bars.append({"x": round(30 + i * slot + slot * 0.1, 1), "y": round(height - 24 - h, 1),
                      "w": round(slot * 0.8, 1), "h": round(h, 1), "label": label, "value": value,
+                     "axis": label if i % axis_every == 0 else "", "extra": extra[i] if extra else None,
                      "tx": round(30 + i * slot + slot / 2, 1)})
-    return {"width": width, "height": height, "bars": bars, "top": top, "base": height - 24}
+    target_y = round(height - 24 - (height - 48) * target / top, 1) if target is not None else None
+    return {"width": width, "height": height, "bars": bars, "top": top, "base": height - 24, "target_y": target_y}
+
+
+def _wait_chart(p: rules.Picture) -> dict:
+    """The day's wait per half hour of arrival, the CNAF target drawn across (hours under the axis)."""
+    return _bars([(s.start, s.mean_wait or 0) for s in p.slots], axis_every=2, target=stats.CNAF_TARGET_MINUTES,
+                 extra=[s.arrivals for s in p.slots])
 
 
 @bp.get("/statistics")

@@ -22,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_decimal, format_percent, format_time, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_time, get_locale, gettext
 from flask_login import current_user, login_required
 
 from accueil import desks as desk_rules
@@ -31,11 +31,12 @@ from accueil.agents import authenticate, normalize_login
 from accueil.checkin import NIR_MAX, PHONE_MAX, CallbackOnly, InvalidAnswers, check_in
 from accueil.clock import utcnow
 from accueil.console import act, claim_action, site_device, site_devices, view
-from accueil.devices import KINDS, create_enrolment, revoke
+from accueil.devices import KINDS, LABEL_MAX, create_enrolment, revoke
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.ids import row_id
 from accueil.models import Queue, Ticket
 from accueil.reveal import reveal_nir
+from accueil.supervision import device_health
 from agent_console import auth, sockets
 from web.context import database, vault
 from web.i18n import error_text
@@ -91,6 +92,16 @@ def _helpers():
 @bp.app_template_filter("local_time")
 def _local_time(moment) -> str:
     return format_time(moment, "HH:mm") if moment else ""
+
+
+@bp.app_template_filter("local_moment")
+def _local_moment(moment) -> str:
+    """The time if *moment* is today (the office's clock), else its day and time (« 28 nov., 17:42 »)."""
+    if not moment:
+        return ""
+    if format_date(moment, "yyyy-MM-dd") == format_date(utcnow(), "yyyy-MM-dd"):
+        return format_time(moment, "HH:mm")
+    return format_datetime(moment, "d MMM, HH:mm")
 
 
 # Figures as the reader writes them (Flask-Babel): « 7,5 », « 80,1 % », « 27 novembre 2026 » in French.
@@ -445,11 +456,12 @@ def registered(ticket_id: int):
 # --- devices (supervisors) -------------------------------------------------------------------
 
 
-def _devices_page(link: str | None = None, status: int = 200, error: str | None = None):
+def _devices_page(link: str | None = None, status: int = 200, error: str | None = None, values: dict | None = None):
+    now = utcnow()
     with database().session() as s:
-        devices = site_devices(s, current_user.site_id)
+        devices = [(d, device_health(d, now=now)) for d in site_devices(s, current_user.site_id)]
     return render_template("agent_console/devices.html", devices=devices, link=link, error=error,
-                           messages=get_flashed_messages(with_categories=True)), status
+                           values=values or {}, messages=get_flashed_messages(with_categories=True)), status
 
 
 @bp.get("/devices")
@@ -467,12 +479,16 @@ def enrol_device():
     kind = request.form.get("kind", "")
     if kind not in KINDS:
         return _devices_page(status=400, error=gettext("Choisissez une borne ou un écran."))
-    with database().write_session() as s:
-        if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=utcnow()):
-            return redirect(url_for("agent.devices"), code=303)
-        _device, token = create_enrolment(s, site_id=current_user.site_id, kind=kind,
-                                          label=request.form.get("label", "").strip()[:80], now=utcnow())
-        s.commit()
+    try:
+        with database().write_session() as s:
+            if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=utcnow()):
+                return redirect(url_for("agent.devices"), code=303)
+            _device, token = create_enrolment(s, site_id=current_user.site_id, kind=kind,
+                                              label=request.form.get("label", "")[:LABEL_MAX + 1], now=utcnow())
+            s.commit()
+    except InvalidInput as err:
+        return _devices_page(status=422, error=error_text(err),
+                             values={"kind": kind, "label": request.form.get("label", "")[:LABEL_MAX]})
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
     return _devices_page(link=base + url_for("devices.enrol", token=token))
 

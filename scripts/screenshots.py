@@ -14,7 +14,9 @@ import html
 import shutil
 import sys
 import tempfile
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,11 +25,13 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from accueil.checkin import check_in  # noqa: E402
-from accueil.clock import utcnow  # noqa: E402
+from accueil.clock import service_day, utcnow  # noqa: E402
 from accueil.demo import demo_password  # noqa: E402
 from accueil.devices import create_enrolment  # noqa: E402
 from accueil.i18n import LOCALES  # noqa: E402
 from accueil.models import Desk, Site  # noqa: E402
+from accueil.tickets import call_ticket, finish  # noqa: E402
+from accueil.tickets import start as start_visit  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.conftest import make_nir  # noqa: E402
 from tests.live import start_live_server  # noqa: E402
@@ -95,14 +99,33 @@ def enrolled(shooter: Shooter, kind: str, size, lang: str):
 
 
 def visitors(live, count: int) -> list:
-    """Check in *count* visitors (half with an appointment claim), then call the first two."""
+    """Check in *count* visitors over the last hours of today (half with an appointment claim), the earlier
+    ones called and seen after some wait, so that the day's figures have something to show."""
     site_id, desk_id = site_and_desk(live)
+    now = utcnow()
+    start = max(now - timedelta(hours=3), datetime.combine(service_day(now, "Europe/Paris"), time(0, 5),
+                                                           tzinfo=ZoneInfo("Europe/Paris")).astimezone(timezone.utc))
+    step = (now - start) / max(count, 1)
     tickets = []
     with live.db.write_session() as s:
         for i in range(count):
+            at = start + step * i
             tickets.append(check_in(s, live.vault, site_id=site_id, has_appointment=i % 2 == 0, nir=make_nir(900 + i),
-                                    phone="06 12 34 56 78", needs=("lsf",) if i == 3 else (), now=utcnow()).ticket)
+                                    phone="06 12 34 56 78" if i % 3 else None, needs=("lsf",) if i == 3 else (),
+                                    now=at).ticket)
         s.commit()
+    # The earlier half seen at the desk after waits of 5 to 40 minutes, one after the other.
+    clock = start
+    for i, t in enumerate(tickets[: count // 2]):
+        clock = max(clock, t.arrived_at + timedelta(minutes=5 + 7 * (i % 6)))
+        if clock > now - timedelta(minutes=2):
+            break
+        with live.db.write_session() as s:
+            call_ticket(s, site_id=site_id, ticket_id=t.id, desk_id=desk_id, now=clock)
+            start_visit(s, site_id=site_id, ticket_id=t.id, now=clock + timedelta(minutes=1))
+            finish(s, site_id=site_id, ticket_id=t.id, now=clock + timedelta(minutes=6))
+            s.commit()
+        clock += timedelta(minutes=6)
     return tickets
 
 
@@ -150,7 +173,7 @@ def phone_screens(shooter: Shooter) -> None:
 def console_screens(shooter: Shooter) -> None:
     live = shooter.live
     _, desk_id = site_and_desk(live)
-    visitors(live, 8)
+    visitors(live, 24)
     for login in ("agent.chaumont", "superviseur.chaumont"):
         role = "superviseur" if login.startswith("superviseur") else "agent"
         for lang in CONSOLE_LANGUAGES:
@@ -178,6 +201,10 @@ def console_screens(shooter: Shooter) -> None:
                                          ("configuration", "/agent/configuration"), ("devices", "/agent/devices")):
                         page.goto(live.url + path)
                         shooter.shoot(page, "console", screen, lang, size)
+                        if screen == "supervision":  # the day's chart, further down
+                            page.locator("#day-title").scroll_into_view_if_needed()
+                            page.evaluate("() => document.getElementById('day-title').scrollIntoView()")
+                            shooter.shoot(page, "console", "supervision-day", lang, size)
                 context.close()
 
 

@@ -78,7 +78,7 @@ def both_at_once(pages, path="/agent/call-next"):
 def waiting_room(browser, live):
     """The waiting-room display of Chaumont, enrolled the way a supervisor does it (one-time link)."""
     with live.db.write_session() as s:
-        _, token = create_enrolment(s, site_id=site_id(live), kind="display", now=utcnow())
+        _, token = create_enrolment(s, site_id=site_id(live), kind="display", label="Test", now=utcnow())
         s.commit()
     screen = new_page(browser, viewport={"width": 1280, "height": 720})
     screen.goto(f"{live.url}/appareil/{token}")
@@ -181,6 +181,7 @@ def test_console_pages_have_no_serious_accessibility_violation_and_fit_a_tablet(
     size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('ticket-number')).fontSize)")
     assert size >= 96
     page.goto(live.url + "/agent/devices")
+    page.fill("#label", "Borne de l'entrée")
     page.click("#enrol-submit")
     page.wait_for_selector("#enrol-link")
     assert "/appareil/" in page.text_content("#enrol-link")

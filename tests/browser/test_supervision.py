@@ -1,12 +1,13 @@
 """The supervision page in headless Chromium: live update when a ticket is called; axe-core clean."""
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from accueil import desks, tickets
 from accueil.clock import utcnow
 from accueil.models import Agent
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, new_page
 from tests.browser.test_console import desk_id, issue, sign_in, site_id
 
 
@@ -41,3 +42,28 @@ def test_statistics_page_is_accessible(live, page):
     page.goto(live.url + "/agent/statistics?from=bad")
     assert page.locator("#stats-error").is_visible()
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_key_figures_and_the_days_wait_follow_each_arrival(live, browser, lang):
+    """The tiles and the day's chart (with its table) change as visitors arrive, without a reload."""
+    page = new_page(browser, viewport={"width": 1024, "height": 768})
+    page.context.add_cookies([{"name": "lang", "value": lang, "url": live.url}])
+    sign_in(page, live, "superviseur.chaumont")
+    page.goto(live.url + "/agent/supervision")
+    page.wait_for_selector("#live-state[data-state=online]")
+    before = int(page.text_content("#tile-waiting .tile-value"))
+    issue(live, 51, appointment=False)
+    issue(live, 52, appointment=False)
+    page.wait_for_function("n => document.querySelector('#tile-waiting .tile-value').textContent.trim() === String(n)",
+                           arg=before + 2)
+    rows = page.locator("#chart-day-table tbody tr")
+    assert rows.count() >= 1
+    assert sum(int(c) for c in page.locator("#chart-day-table tbody td:last-child").all_text_contents()) >= 2
+    assert page.locator("#chart-day svg, figure.chart svg[role=img]").count() >= 1
+    tiles = page.locator(".tile").all()
+    assert len(tiles) == 4
+    bottoms = [t.bounding_box()["y"] + t.bounding_box()["height"] for t in tiles]
+    assert max(bottoms) <= 768  # the four figures in the first screen of a tablet
+    assert axe_violations(page) == []
+    page.context.close()

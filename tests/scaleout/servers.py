@@ -35,7 +35,7 @@ def enrol_display(db: Database, slug: str = "chaumont") -> str:
     """Enrol a waiting-room screen for site *slug*; return its device cookie value."""
     with db.write_session() as s:
         site = s.exec(select(Site).where(Site.slug == slug)).one()
-        _, token = create_enrolment(s, site_id=site.id, kind="display", now=utcnow())
+        _, token = create_enrolment(s, site_id=site.id, kind="display", label="Test", now=utcnow())
         _, credential = enrol(s, token, now=utcnow())
         s.commit()
     return credential

@@ -32,7 +32,7 @@ def test_a_call_on_one_process_reaches_a_display_on_the_other(postgres, redis_se
     vault = Vault(load_data_key(str(instance)))
     with db.write_session() as s:
         site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
-        device, token = create_enrolment(s, site_id=site.id, kind="display", now=utcnow())
+        device, token = create_enrolment(s, site_id=site.id, kind="display", label="Test", now=utcnow())
         _, credential = enrol(s, token, now=utcnow())
         ticket = check_in(s, vault, site_id=site.id, has_appointment=True, nir=make_nir(1), now=utcnow()).ticket
         desk = s.exec(select(Desk).where(Desk.site_id == site.id, Desk.name == "Bureau 1")).one()
@@ -159,7 +159,7 @@ def test_an_access_ended_on_one_process_closes_the_sockets_held_on_the_other(pos
     db = Database(url)
     with db.write_session() as s:
         site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
-        device, token = create_enrolment(s, site_id=site.id, kind="display", now=utcnow())
+        device, token = create_enrolment(s, site_id=site.id, kind="display", label="Test", now=utcnow())
         _, credential = enrol(s, token, now=utcnow())
         ticket = check_in(s, Vault(load_data_key(str(instance))), site_id=site.id, has_appointment=False,
                           nir=make_nir(2), now=utcnow()).ticket

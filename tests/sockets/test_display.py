@@ -19,7 +19,7 @@ WAIT = 10
 def enrolled(live, slug="chaumont", kind="display") -> str:
     with live.db.write_session() as s:
         site = s.exec(select(Site).where(Site.slug == slug)).one()
-        _, token = create_enrolment(s, site_id=site.id, kind=kind, now=utcnow())
+        _, token = create_enrolment(s, site_id=site.id, kind=kind, label="Test", now=utcnow())
         _, credential = enrol(s, token, now=utcnow())
         s.commit()
     return credential

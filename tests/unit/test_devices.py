@@ -10,7 +10,7 @@ from tests.conftest import NOW
 
 def enrol(db, office, kind="display"):
     with db.write_session() as s:
-        device, token = devices.create_enrolment(s, site_id=office.site_id, kind=kind, now=NOW)
+        device, token = devices.create_enrolment(s, site_id=office.site_id, kind=kind, label="Test", now=NOW)
         s.commit()
     return device, token
 
@@ -50,4 +50,4 @@ def test_a_revoked_device_stops_working(database, office):
 def test_unknown_kind_is_refused(database, office):
     with database.write_session() as s:
         with pytest.raises(InvalidInput):
-            devices.create_enrolment(s, site_id=office.site_id, kind="toaster", now=NOW)
+            devices.create_enrolment(s, site_id=office.site_id, kind="toaster", label="Test", now=NOW)

@@ -201,3 +201,14 @@ def test_stats_prints_the_figures_for_scripts(instance):
     assert csv.stdout.splitlines()[0] == "site;du;au;file;tableau;mesure;valeur"
     bad = accueil(instance, "stats", "--site", "chaumont", "--from", "2026-11-30", "--to", "2026-11-01")
     assert bad.returncode == 1 and "la fin est avant le début" in bad.stderr
+
+
+def test_a_device_is_enrolled_with_its_name(instance):
+    assert accueil(instance, "demo").returncode == 0
+    nameless = accueil(instance, "device", "enroll", "--site", "chaumont", "--kind", "kiosk")
+    assert nameless.returncode == 2 and "--label" in nameless.stderr
+    blank = accueil(instance, "device", "enroll", "--site", "chaumont", "--kind", "kiosk", "--label", "  ")
+    assert blank.returncode != 0 and "/appareil/" not in blank.stdout
+    named = accueil(instance, "device", "enroll", "--site", "chaumont", "--kind", "kiosk", "--label", "Borne de l'entrée")
+    assert named.returncode == 0 and "/appareil/" in named.stdout
+    assert "Borne de l'entrée" in accueil(instance, "device", "list").stdout

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -202,7 +203,7 @@ def world(app):
     with db(app).write_session() as s:
         add_agent(s, login="superviseur.b", site_id=site_id(app, "saint-dizier"), password="superviseur-b-pass",
                   supervisor=True)
-        device, _ = create_enrolment(s, site_id=site_id(app, "chaumont"), kind="kiosk", now=utcnow())
+        device, _ = create_enrolment(s, site_id=site_id(app, "chaumont"), kind="kiosk", label="Test", now=utcnow())
         s.commit()
     return {"ticket": issue(app, "chaumont", 1), "device": device.id}
 
@@ -330,7 +331,7 @@ def test_supervisor_enrols_and_revokes_devices_of_their_site(app):
     assert r.status_code == 303
     with db(app).session() as s:
         assert s.get(Device, device.id).revoked_at is not None
-    assert sup.post("/agent/devices", json=False, kind="toaster", key=key()).status_code == 400
+    assert sup.post("/agent/devices", json=False, kind="toaster", label="Salle 2", key=key()).status_code == 400
     agent = Console(app, "agent.chaumont")
     assert agent.post("/agent/devices", kind="kiosk", key=key()).status_code == 403
 
@@ -559,3 +560,33 @@ def test_a_wrong_office_network_stops_the_start(tmp_path):
 
     with pytest.raises(RuntimeError, match="ACCUEIL_OFFICE_NETWORKS"):
         create_app({"INSTANCE_PATH": str(tmp_path / "x"), "OFFICE_NETWORKS": "10.1.0.0/16, le bureau"})
+
+
+@pytest.mark.parametrize("label", ["", "   ", "\u200b", "Borne\x00", "x" * 81])
+def test_a_device_needs_a_name_and_a_refused_one_stores_nothing(app, label):
+    """The alerts name devices by their label: a device without one, or with one that cannot be stored, is refused
+    with the reason, and the form keeps what was chosen."""
+    sup = Console(app, "superviseur.chaumont")
+    before = table_counts(db(app))
+    r = sup.post("/agent/devices", json=False, kind="display", label=label, key=key())
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'role="alert"' in html and "/appareil/" not in html
+    assert 'id="kind-display" name="kind" value="display" checked' in html
+    assert table_counts(db(app)) == before
+
+
+def test_the_devices_page_says_which_give_signs_of_life(app):
+    sup = Console(app, "superviseur.chaumont")
+    now = utcnow()
+    with db(app).write_session() as s:
+        quiet, _ = create_enrolment(s, site_id=site_id(app, "chaumont"), kind="kiosk", label="Entrée", now=now)
+        alive, _ = create_enrolment(s, site_id=site_id(app, "chaumont"), kind="display", label="Salle", now=now)
+        pending, _ = create_enrolment(s, site_id=site_id(app, "chaumont"), kind="display", label="Étage", now=now)
+        for device, seen in ((quiet, now - timedelta(minutes=5)), (alive, now)):
+            device.enrolled_at, device.last_seen_at = now - timedelta(hours=1), seen
+        s.commit()
+    html = sup.get("/agent/devices").get_data(as_text=True)
+    assert re.search(rf'class="device device-offline" id="device-{quiet.id}">\s*<p class="device-name"><strong>Entrée', html)
+    assert f'class="device device-online" id="device-{alive.id}"' in html
+    assert f'class="device device-pending" id="device-{pending.id}"' in html
+    assert "Ne répond plus" in html and "En marche" in html and "dernier signe" in html

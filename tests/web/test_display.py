@@ -15,7 +15,7 @@ def device_cookie(app, slug="chaumont", kind="display") -> str:
     """Enrol a device of *kind* for *slug* through the domain; return its cookie value."""
     with app.extensions["accueil.db"].write_session() as s:
         site = s.exec(select(Site).where(Site.slug == slug)).one()
-        _, token = create_enrolment(s, site_id=site.id, kind=kind, now=utcnow())
+        _, token = create_enrolment(s, site_id=site.id, kind=kind, label="Test", now=utcnow())
         _, credential = enrol(s, token, now=utcnow())
         s.commit()
     return credential
@@ -26,7 +26,7 @@ def test_a_browser_that_is_not_a_display_gets_the_installation_page(client):
     html = r.get_data(as_text=True)
     assert r.status_code == 403
     assert "pas installé" in html
-    assert "accueil device enroll --site chaumont --kind display" in html
+    assert "accueil device enroll --site chaumont --kind display --label" in html
     assert "display.js" not in html and "display-config" not in html
 
 

@@ -55,7 +55,7 @@ def code_for(app, slug="chaumont", now=None) -> str:
 
 def enrol_kiosk(app, client, slug="chaumont", kind="kiosk"):
     with app.extensions["accueil.db"].write_session() as s:
-        device, token = create_enrolment(s, site_id=site_id(app, slug), kind=kind, now=utcnow())
+        device, token = create_enrolment(s, site_id=site_id(app, slug), kind=kind, label="Test", now=utcnow())
         s.commit()
     page = client.get(f"/appareil/{token}")
     client.post(f"/appareil/{token}", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
@@ -173,7 +173,7 @@ def test_without_a_scan_there_is_no_check_in(app, client):
 
 def enrol_page(app, client):
     with app.extensions["accueil.db"].write_session() as s:
-        _, token = create_enrolment(s, site_id=site_id(app), kind="kiosk", now=utcnow())
+        _, token = create_enrolment(s, site_id=site_id(app), kind="kiosk", label="Test", now=utcnow())
         s.commit()
     return client.get(f"/appareil/{token}")
 
