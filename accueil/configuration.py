@@ -156,13 +156,75 @@ def parse_periods(text: str, field: str) -> list[tuple[int, int]]:
             raise InvalidInput(N_("L'heure de fermeture doit venir après l'heure d'ouverture : %(part)s."),
                                field=field, part=part[:20])
         periods.append((opens, closes))
-    periods.sort()
+    return _ordered(periods, field)
+
+
+TIME_RE = re.compile(r"^(\d{1,2})[:hH](\d{2})(?::\d{2})?$")
+
+
+@dataclass(frozen=True)
+class DayAnswer:
+    """One weekday of the hours form: closed, « comme lundi », or its periods as typed (opens, closes)."""
+
+    closed: bool = False
+    like_monday: bool = False
+    periods: tuple[tuple[str, str], ...] = ()
+
+
+def _minute(text: str, field: str) -> int:
+    match = TIME_RE.match(text.strip())
+    hours, minutes = (int(g) for g in match.groups()) if match else (99, 99)
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise InvalidInput(N_("Cette heure n'existe pas : %(part)s."), field=field, part=text.strip()[:20])
+    return hours * 60 + minutes
+
+
+def read_week(answers: dict[int, DayAnswer]) -> dict[int, list[tuple[int, int]]]:
+    """Read the week as the hours form gives it (weekday → DayAnswer; a missing day is closed).
+
+    A period is an opening and a closing time (a row left blank is no period); « comme lundi »
+    takes Monday's periods; errors name their day (``hours-N``) with the same rules as typed text.
+    """
+    week: dict[int, list[tuple[int, int]]] = {}
+    for day in range(7):
+        answer, field = answers.get(day, DayAnswer(closed=True)), f"hours-{day}"
+        if answer.closed:
+            week[day] = []
+            continue
+        if day and answer.like_monday:
+            week[day] = list(week[0])
+            continue
+        periods = []
+        for opens, closes in answer.periods:
+            opens, closes = (opens or "").strip(), (closes or "").strip()
+            if not opens and not closes:
+                continue
+            if not opens or not closes:
+                raise InvalidInput(N_("Donnez l'heure d'ouverture et l'heure de fermeture, ou cochez « Fermé »."),
+                                   field=field)
+            start, end = _minute(opens, field), _minute(closes, field)
+            if start >= 24 * 60 or start >= end:
+                raise InvalidInput(N_("L'heure de fermeture doit venir après l'heure d'ouverture : %(part)s."),
+                                   field=field, part=f"{opens}-{closes}"[:20])
+            periods.append((start, end))
+        week[day] = _ordered(periods, field)
+    return week
+
+
+def _ordered(periods: list[tuple[int, int]], field: str) -> list[tuple[int, int]]:
+    """The day's periods in order, at most MAX_PERIODS and none overlapping another."""
+    periods = sorted(periods)
     if len(periods) > MAX_PERIODS:
         raise InvalidInput(N_("%(max)s périodes par jour au plus."), field=field, max=MAX_PERIODS)
     for (_o1, c1), (o2, _c2) in zip(periods, periods[1:]):
         if o2 < c1:
             raise InvalidInput(N_("Deux périodes se chevauchent."), field=field)
     return periods
+
+
+def format_time(minutes: int) -> str:
+    """A time of day as a time field shows it (« 08:30 »)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def format_periods(periods: list[tuple[int, int]]) -> str:
@@ -182,8 +244,19 @@ def opening_hours(session: Session, site_id: int) -> dict[int, list[tuple[int, i
 
 def set_opening_hours(session: Session, *, site_id: int, days: dict[int, str], now: datetime) -> dict:
     """Replace the site's opening hours with *days* (weekday → « 08:30-12:00, 13:30-16:30 »)."""
+    return set_week(session, site_id=site_id, week={day: parse_periods(days.get(day, ""), f"hours-{day}")
+                                                    for day in range(7)}, now=now)
+
+
+def set_opening_week(session: Session, *, site_id: int, answers: dict[int, DayAnswer], now: datetime) -> dict:
+    """Replace the site's opening hours with the hours form's *answers* (``read_week``)."""
+    return set_week(session, site_id=site_id, week=read_week(answers), now=now)
+
+
+def set_week(session: Session, *, site_id: int, week: dict[int, list[tuple[int, int]]], now: datetime) -> dict:
+    """Replace the site's opening hours with *week* (weekday → periods in minutes, already read)."""
     _site(session, site_id)
-    parsed = {day: parse_periods(days.get(day, ""), f"hours-{day}") for day in range(7)}
+    parsed = {day: week.get(day, []) for day in range(7)}
     session.execute(delete(OpeningPeriod).where(OpeningPeriod.site_id == site_id))
     for day, periods in parsed.items():
         session.add_all([OpeningPeriod(site_id=site_id, weekday=day, opens=o, closes=c) for o, c in periods])

@@ -19,6 +19,7 @@ from accueil import configuration as rules
 from accueil import needs
 from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
+from accueil.i18n import N_
 from agent_console import auth
 from agent_console.views import agent_key
 from web.context import database
@@ -42,9 +43,19 @@ class Failed:
 bp.before_request(auth.guard)
 
 
-def _page(failed: Failed | None = None, status: int = 200):
+SECTIONS = {"site": N_("Le site"), "hours": N_("Horaires d'ouverture"), "queues": N_("Files d'attente"),
+            "desks": N_("Bureaux"), "agents": N_("Comptes des agents")}
+"""The configuration's sections, each a page of its own (/agent/configuration/<section>); devices have theirs."""
+SECTION_PATHS = "/<any(" + ", ".join(SECTIONS) + "):section>"
+
+
+def _page(section: str | None, failed: Failed | None = None, status: int = 200):
+    """The section's page (or, without one, the list of sections), confirmations beside what changed."""
     with database().session() as s:
         pic = rules.picture(s, current_user.site_id)
+    flashed = get_flashed_messages(with_categories=True)
+    done = {category.split(":", 1)[1]: message for category, message in flashed if category.startswith("ok:")}
+    others = [(category, message) for category, message in flashed if not category.startswith("ok:")]
 
     def error(form: str, name: str) -> str:
         return failed.errors.get(name, "") if failed is not None and failed.form == form else ""
@@ -55,9 +66,9 @@ def _page(failed: Failed | None = None, status: int = 200):
         return default
 
     return render_template(
-        "agent_console/configuration.html", p=pic, failed=failed, error=error, value=value,
-        messages=get_flashed_messages(with_categories=True), weekdays=rules.WEEKDAYS,
-        format_periods=rules.format_periods, kinds=rules.KIND_LABELS, purposes=rules.PURPOSE_LABELS,
+        "agent_console/configuration.html", p=pic, failed=failed, error=error, value=value, section=section,
+        sections=SECTIONS, done=done, messages=others, weekdays=rules.WEEKDAYS, format_time=rules.format_time,
+        max_periods=rules.MAX_PERIODS, kinds=rules.KIND_LABELS, purposes=rules.PURPOSE_LABELS,
         roles=rules.ROLE_LABELS, capabilities=needs.CAPABILITY_LABELS, capability_codes=needs.codes,
         priority_rules=needs.PRIORITY_RULES,
     ), status
@@ -67,10 +78,10 @@ def _form(*names: str) -> dict:
     return {name: request.form.get(name, "")[:200] for name in names}
 
 
-def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw):
-    """Run *fn* in a write session and commit: back to the page, or the refusal.
+def _apply(section: str, form: str, anchor: str, message: str, fn, values: dict, **kw):
+    """Run *fn* in a write session and commit: back to the section, the confirmation beside *anchor*.
 
-    On bad input the page comes again, the message beside the field and what was typed kept.
+    On bad input the section comes again, the message beside the field and what was typed kept.
     """
     try:
         with database().write_session() as s:
@@ -79,18 +90,25 @@ def _apply(form: str, anchor: str, message: str, fn, values: dict, **kw):
     except NotFound as err:
         return error_page(404, error_text(err))
     except InvalidInput as err:
-        return _page(Failed(form, values, {err.field or "form": error_text(err)}), 400)
+        return _page(section, Failed(form, values, {err.field or "form": error_text(err)}), 400)
     except DomainError as err:
-        return _page(Failed(form, values, {"form": error_text(err)}), 409)
-    flash(message, "ok")
-    return redirect(url_for("configuration.page", _anchor=anchor), code=303)
+        return _page(section, Failed(form, values, {"form": error_text(err)}), 409)
+    flash(message, f"ok:{anchor}")
+    return redirect(url_for("configuration.section", section=section, _anchor=anchor), code=303)
 
 
 @bp.get("")
 @login_required
 @auth.supervisor_only
 def page():
-    return _page()
+    return _page(None)
+
+
+@bp.get(SECTION_PATHS)
+@login_required
+@auth.supervisor_only
+def section(section: str):
+    return _page(section)
 
 
 # --- the site --------------------------------------------------------------------------------
@@ -106,7 +124,7 @@ def site():
     if "messages" in request.form:  # the page's section on SMS (its checkbox is absent when unticked)
         values |= _form("notify_soon_people", "notify_soon_minutes")
         values["notify_no_show"] = request.form.get("notify_no_show") == "1"
-    return _apply("site", "site", gettext("Les réglages du site sont enregistrés."), rules.update_site,
+    return _apply("site", "site", "site", gettext("Les réglages du site sont enregistrés."), rules.update_site,
                   values, **values)
 
 
@@ -115,10 +133,15 @@ def site():
 @auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def hours():
-    days = {day: request.form.get(f"hours-{day}", "")[:100] for day in range(7)}
-    values = {f"hours-{day}": text for day, text in days.items()}
-    return _apply("hours", "hours", gettext("Les horaires d'ouverture sont enregistrés."),
-                  rules.set_opening_hours, values, days=days)
+    values = {name: request.form.get(name, "")[:8] for day in range(7) for i in range(rules.MAX_PERIODS)
+              for name in (f"opens-{day}-{i}", f"closes-{day}-{i}")}
+    values |= {name: request.form.get(name) == "1" for day in range(7) for name in (f"closed-{day}", f"same-{day}")}
+    answers = {day: rules.DayAnswer(closed=values[f"closed-{day}"], like_monday=values[f"same-{day}"],
+                                    periods=tuple((values[f"opens-{day}-{i}"], values[f"closes-{day}-{i}"])
+                                                  for i in range(rules.MAX_PERIODS)))
+               for day in range(7)}
+    return _apply("hours", "hours", "hours", gettext("Les horaires d'ouverture sont enregistrés."),
+                  rules.set_opening_week, values, answers=answers)
 
 
 # --- queues ----------------------------------------------------------------------------------
@@ -130,7 +153,7 @@ def hours():
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_queue():
     values = _form("letter", "name", "kind", "seats", "purpose")
-    return _apply("queue-new", "queues", gettext("La file est créée."), rules.create_queue, values,
+    return _apply("queues", "queue-new", "queue-new", gettext("La file est créée."), rules.create_queue, values,
                   letter=values["letter"], name=values["name"], kind=values["kind"], seats=values["seats"],
                   purpose=values["purpose"])
 
@@ -141,7 +164,7 @@ def add_queue():
 @limiter.limit(LIMIT, key_func=agent_key)
 def edit_queue(queue_id: int):
     values = _form("name", "kind", "seats", "purpose")
-    return _apply(f"queue-{queue_id}", f"queue-{queue_id}", gettext("La file est modifiée."),
+    return _apply("queues", f"queue-{queue_id}", f"queue-{queue_id}", gettext("La file est modifiée."),
                   rules.update_queue, values, queue_id=queue_id, **values)
 
 
@@ -152,7 +175,7 @@ def edit_queue(queue_id: int):
 def queue_active(queue_id: int):
     active = request.form.get("active") == "1"
     message = gettext("La file est rouverte.") if active else gettext("La file est fermée.")
-    return _apply(f"queue-{queue_id}-active", f"queue-{queue_id}", message, rules.set_queue_active, {},
+    return _apply("queues", f"queue-{queue_id}-active", f"queue-{queue_id}", message, rules.set_queue_active, {},
                   queue_id=queue_id, active=active)
 
 
@@ -171,7 +194,7 @@ def _desk_values() -> dict:
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_desk():
     v = _desk_values()
-    return _apply("desk-new", "desks", gettext("Le bureau est créé."), rules.create_desk, v,
+    return _apply("desks", "desk-new", "desk-new", gettext("Le bureau est créé."), rules.create_desk, v,
                   name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"], directions=v["directions"])
 
 
@@ -181,7 +204,7 @@ def add_desk():
 @limiter.limit(LIMIT, key_func=agent_key)
 def edit_desk(desk_id: int):
     v = _desk_values()
-    return _apply(f"desk-{desk_id}", f"desk-{desk_id}", gettext("Le bureau est modifié."), rules.update_desk,
+    return _apply("desks", f"desk-{desk_id}", f"desk-{desk_id}", gettext("Le bureau est modifié."), rules.update_desk,
                   v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"],
                   directions=v["directions"])
 
@@ -193,7 +216,7 @@ def edit_desk(desk_id: int):
 def desk_active(desk_id: int):
     active = request.form.get("active") == "1"
     message = gettext("Le bureau est rouvert.") if active else gettext("Le bureau est fermé.")
-    return _apply(f"desk-{desk_id}-active", f"desk-{desk_id}", message, rules.set_desk_active, {},
+    return _apply("desks", f"desk-{desk_id}-active", f"desk-{desk_id}", message, rules.set_desk_active, {},
                   desk_id=desk_id, active=active)
 
 
@@ -206,7 +229,7 @@ def desk_active(desk_id: int):
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_agent():
     values = _form("login", "role")
-    return _apply("agent-new", "agents", gettext("Le compte est créé. Donnez le mot de passe à la personne."),
+    return _apply("agents", "agent-new", "agent-new", gettext("Le compte est créé. Donnez le mot de passe à la personne."),
                   rules.create_agent, values, login=values["login"], role=values["role"],
                   password=request.form.get("password", "")[:200])
 
@@ -220,7 +243,7 @@ def agent_active(agent_id: int):
     message = gettext("Le compte est réactivé.") if active else gettext("Le compte est désactivé.")
     # Once disabled, its open consoles close now (accueil.configuration says so after commit); its next
     # request is refused.
-    return _apply(f"agent-{agent_id}-active", f"agent-{agent_id}", message, rules.set_agent_active, {},
+    return _apply("agents", f"agent-{agent_id}-active", f"agent-{agent_id}", message, rules.set_agent_active, {},
                   agent_id=agent_id, active=active, by_agent_id=current_user.id)
 
 
@@ -229,6 +252,6 @@ def agent_active(agent_id: int):
 @auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def agent_password(agent_id: int):
-    return _apply(f"agent-{agent_id}-password", f"agent-{agent_id}",
+    return _apply("agents", f"agent-{agent_id}-password", f"agent-{agent_id}",
                   gettext("Le mot de passe est changé. Donnez-le à la personne."), rules.reset_password, {},
                   agent_id=agent_id, password=request.form.get("password", "")[:200])

@@ -198,7 +198,10 @@ def console_screens(shooter: Shooter) -> None:
                     shooter.shoot(page, "console", "in-hand", lang, size)
                 else:
                     for screen, path in (("supervision", "/agent/supervision"), ("statistics", "/agent/statistics"),
-                                         ("configuration", "/agent/configuration"), ("devices", "/agent/devices")):
+                                         ("configuration", "/agent/configuration"),
+                                         *((f"configuration-{x}", f"/agent/configuration/{x}")
+                                           for x in ("site", "hours", "queues", "desks", "agents")),
+                                         ("devices", "/agent/devices")):
                         page.goto(live.url + path)
                         shooter.shoot(page, "console", screen, lang, size)
                         if screen == "supervision":  # the day's chart, further down

@@ -310,3 +310,28 @@ def test_text_is_read_once_control_characters_refused_invisible_text_empty():
         assert refused.value.field == "name"
     with pytest.raises(InvalidInput):
         read_text("x" * 41, field="name", limit=40)
+
+
+def test_the_hours_form_reads_times_closed_days_and_like_monday(database, office):
+    answers = {0: conf.DayAnswer(periods=(("08:30", "12:00"), ("13:30", "16:30"), ("", ""))),
+               1: conf.DayAnswer(like_monday=True, periods=(("10:00", "11:00"),)),  # « comme lundi » wins
+               2: conf.DayAnswer(closed=True, periods=(("09:00", "10:00"),)),      # « Fermé » wins
+               3: conf.DayAnswer(periods=(("14:00", "17:00"), ("9h00", "12:00"))),  # any order, « 9h00 » read
+               4: conf.DayAnswer(periods=(("08:00", "24:00"),))}
+    act(database, conf.set_opening_week, site_id=office.site_id, answers=answers)
+    with database.session() as s:
+        hours = conf.opening_hours(s, office.site_id)
+    assert hours == {0: [(510, 720), (810, 990)], 1: [(510, 720), (810, 990)], 2: [], 3: [(540, 720), (840, 1020)],
+                     4: [(480, 1440)], 5: [], 6: []}  # a day not given is closed
+
+
+@pytest.mark.parametrize("periods,message", [
+    ((("08:30", ""),), "cochez « Fermé »"), ((("12:00", "08:00"),), "après"), ((("24:00", "24:00"),), "après"),
+    ((("25:00", "26:00"),), "n'existe pas"), ((("08:70", "09:00"),), "n'existe pas"), ((("midi", "14:00"),), "n'existe pas"),
+    ((("08:00", "12:00"), ("11:00", "13:00")), "chevauchent"),
+    ((("08:00", "09:00"), ("10:00", "11:00"), ("12:00", "13:00"), ("14:00", "15:00")), "au plus"),
+])
+def test_bad_hours_from_the_form_are_refused_with_the_day_named(database, office, periods, message):
+    err = refused(database, conf.set_opening_week, "hours-5", site_id=office.site_id,
+                  answers={0: conf.DayAnswer(periods=(("08:00", "12:00"),)), 5: conf.DayAnswer(periods=periods)})
+    assert message in err.message_id % err.params

@@ -32,7 +32,7 @@ def posts(app):
     return [
         ("/site", dict(name="Caf de Chaumont", retention_hours="24", checkin_early_minutes="30",
                        checkin_late_minutes="15", assigned_wait_minutes="10", priority_rule="first")),
-        ("/hours", {"hours-0": "08:30-12:00"}),
+        ("/hours", {"opens-0-0": "08:30", "closes-0-0": "12:00"}),
         ("/queues", dict(letter="F", name="Familles", kind="desks", purpose="")),
         (f"/queues/{own['queues']['R']}", dict(name="Rendez-vous", kind="desks", purpose="appointment")),
         (f"/queues/{own['queues']['R']}/active", dict(active="0")),
@@ -60,14 +60,27 @@ def test_a_plain_agent_is_refused_everywhere_and_changes_nothing(app):
     assert table_counts(db(app)) == before
 
 
-def test_the_supervisor_sees_the_page_from_the_console_menu(app):
+SECTIONS = {"site": "Enregistrer les réglages", "hours": "Enregistrer les horaires", "queues": "Créer la file",
+            "desks": "Créer le bureau", "agents": "Créer le compte"}
+
+
+def test_the_supervisor_sees_the_sections_from_the_console_menu_each_at_its_own_address(app):
     sup = Console(app, "superviseur.chaumont")
     assert f'href="{PAGE}"' in sup.get("/agent/").get_data(as_text=True)
-    html = sup.get(PAGE).get_data(as_text=True)
-    for title in ("Le site", "Horaires d'ouverture", "Files d'attente", "Bureaux", "Comptes des agents"):
-        assert title in html
-    assert "superviseur.chaumont" in html and "agent.saint-dizier" not in html
-    assert "<script>" not in html and "style=" not in html  # strict CSP: no inline script or style
+    hub = sup.get(PAGE).get_data(as_text=True)
+    for section in SECTIONS:
+        assert f'href="{PAGE}/{section}"' in hub
+    assert 'href="/agent/devices"' in hub
+    for section, button in SECTIONS.items():
+        r = sup.get(f"{PAGE}/{section}")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200 and button in html, section
+        assert f'href="{PAGE}/{section}" aria-current="page"' in html
+        assert all(other not in html for s, other in SECTIONS.items() if s != section), section  # one section a page
+        assert "<script>" not in html and "style=" not in html  # strict CSP: no inline script or style
+    agents = sup.get(f"{PAGE}/agents").get_data(as_text=True)
+    assert "superviseur.chaumont" in agents and "agent.saint-dizier" not in agents
+    assert sup.get(f"{PAGE}/nowhere").status_code == 404
 
 
 def test_every_change_needs_the_csrf_token(app):
@@ -105,7 +118,11 @@ def test_another_sites_rows_are_out_of_reach(app):
 @pytest.mark.parametrize("path,data,form_field,message", [
     ("/site", dict(name="Chaumont", retention_hours="9999", checkin_early_minutes="30", checkin_late_minutes="15",
                    assigned_wait_minutes="10", priority_rule="first"), "site-retention_hours", "entre 0 et 720"),
-    ("/hours", {"hours-2": "9h-midi"}, "hours-hours-2", "08:30-12:00"),
+    ("/hours", {"opens-2-0": "9h", "closes-2-0": "12:00"}, "hours-hours-2", "existe pas : 9h"),
+    ("/hours", {"opens-2-0": "14:00", "closes-2-0": "12:00"}, "hours-hours-2", "heure d&#39;ouverture"),
+    ("/hours", {"opens-4-0": "08:30"}, "hours-hours-4", "cochez « Fermé »"),
+    ("/hours", {"opens-1-0": "08:00", "closes-1-0": "12:00", "opens-1-1": "11:00", "closes-1-1": "13:00"},
+     "hours-hours-1", "chevauchent"),
     ("/queues", dict(letter="R", name="Doublon", kind="desks", purpose=""), "queue-new-letter", "déjà prise"),
     ("/queues", dict(letter="E", name="Espace", kind="zone", seats="0", purpose=""), "queue-new-seats", "entre 1"),
     ("/desks", dict(name="Bureau 9", queues="R"), "desk-new-queues", "files ouvertes"),
@@ -154,8 +171,14 @@ def test_good_input_is_stored_and_shown(app):
     r = sup.post(PAGE + "/site", json=False, name="Caf de Chaumont", retention_hours="24", checkin_early_minutes="20",
                  checkin_late_minutes="10", assigned_wait_minutes="5", priority_rule="time", messages="1",
                  notify_soon_people="3", notify_soon_minutes="10")  # « absent » unticked
-    assert r.status_code == 303 and r.headers["Location"].endswith(PAGE + "#site")
-    assert sup.post(PAGE + "/hours", json=False, **{"hours-0": "08:30-12:00, 13:30-16:30"}).status_code == 303
+    assert r.status_code == 303 and r.headers["Location"].endswith(PAGE + "/site#site")
+    html = sup.get(PAGE + "/site").get_data(as_text=True)  # the confirmation, beside the form that changed
+    assert re.search(r'<h2 id="site-title">[^<]*</h2>\s*<p class="message message-ok done" role="status" id="site-done">'
+                     r"Les réglages du site sont enregistrés.</p>", html)
+    week = {"opens-0-0": "08:30", "closes-0-0": "12:00", "opens-0-1": "13:30", "closes-0-1": "16:30",
+            "same-1": "1", "closed-2": "1", "opens-2-0": "09:00", "closes-2-0": "10:00",  # « Fermé » wins
+            "opens-3-0": "09:00", "closes-3-0": "12:00"}
+    assert sup.post(PAGE + "/hours", json=False, **week).status_code == 303
     assert sup.post(PAGE + "/queues", json=False, letter="f", name="Familles", kind="zone", seats="4",
                     purpose="").status_code == 303
     family = ids(app)["queues"]["F"]
@@ -172,15 +195,21 @@ def test_good_input_is_stored_and_shown(app):
             ("Caf de Chaumont", 24, 20, "time")
         assert (site.notify_soon_people, site.notify_soon_minutes, site.notify_no_show) == (3, 10, False)
         assert s.get(Desk, own["desks"]["Bureau 2"]).directions == "Premier étage, porte 12"
-        assert len(s.exec(select(OpeningPeriod).where(OpeningPeriod.site_id == site.id)).all()) == 2
+        hours = [(p.weekday, p.opens, p.closes) for p in s.exec(
+            select(OpeningPeriod).where(OpeningPeriod.site_id == site.id).order_by(OpeningPeriod.weekday,
+                                                                                  OpeningPeriod.opens)).all()]
+        assert hours == [(0, 510, 720), (0, 810, 990), (1, 510, 720), (1, 810, 990), (3, 540, 720)]
         assert (s.get(Queue, family).kind, s.get(Queue, family).seats) == ("zone", 4)
         assert s.get(Desk, own["desks"]["Bureau 2"]).name == "Bureau 2 bis"
         assert s.get(Desk, own["desks"]["Bureau 2"]).capabilities == 6
         paul = authenticate(s, "paul.martin.chaumont", "un mot de passe long")  # the site's suffix, added
         assert paul is not None and paul.role == "supervisor" and paul.site_id == site.id
-    html = sup.get(PAGE).get_data(as_text=True)
-    assert "Les réglages du site sont enregistrés." in html
-    assert "08:30-12:00, 13:30-16:30" in html and "Bureau 2 bis" in html and "paul.martin" in html
+    hours_page = sup.get(PAGE + "/hours").get_data(as_text=True)
+    assert 'id="opens-0-1" name="opens-0-1" value="13:30"' in hours_page
+    assert 'id="same-1" name="same-1" value="1" checked' in hours_page  # Tuesday is Monday's
+    assert 'id="closed-2" name="closed-2" value="1" checked' in hours_page
+    assert "Bureau 2 bis" in sup.get(PAGE + "/desks").get_data(as_text=True)
+    assert "paul.martin" in sup.get(PAGE + "/agents").get_data(as_text=True)
 
 
 def test_a_disabled_agent_is_signed_out_at_the_next_request_and_cannot_sign_in(app):

@@ -45,7 +45,9 @@ FORMS = {
                                                                   "checkin_late_minutes", "assigned_wait_minutes",
                                                                   "priority_rule", "timezone", "notify_soon_people",
                                                                   "notify_soon_minutes", "notify_no_show", "messages")),
-    "opening hours": ("supervisor", "/agent/configuration/hours", tuple(f"hours-{d}" for d in range(7))),
+    "opening hours": ("supervisor", "/agent/configuration/hours",
+                      tuple(f"{kind}-{d}-{i}" for d in range(7) for i in range(3) for kind in ("opens", "closes"))
+                      + tuple(f"{kind}-{d}" for d in range(7) for kind in ("closed", "same"))),
     "new queue": ("supervisor", "/agent/configuration/queues", ("letter", "name", "kind", "seats", "purpose")),
     "new desk": ("supervisor", "/agent/configuration/desks", ("name", "queues", "capabilities", "directions")),
     "new account": ("supervisor", "/agent/configuration/agents", ("login", "password", "role")),
