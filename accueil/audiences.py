@@ -76,10 +76,22 @@ def waiting_counts(state: SiteState) -> list[dict]:
             for q in state.active_queues()]
 
 
+IDLE_AFTER_SECONDS = 120
+"""A screen whose last call is older than this shows its site's messages in turn (if it has any)."""
+MESSAGE_SECONDS = 12
+"""How long each message stays before the next (long enough to read twice slowly)."""
+
+
 def display_snapshot(state: SiteState, *, now: datetime) -> dict:
-    """The full public state of a site's display, with the site's version as ``v`` (*now* sets its clock)."""
+    """The full public state of a site's display, with the site's version as ``v`` (*now* sets its clock).
+
+    ``messages`` are the site's screen messages (public words, a link the screen shows as a QR code),
+    shown in turn once the last call is ``idle_after`` seconds old.
+    """
     return {"v": state.version, "site": state.name, "tz": state.timezone, "now": as_utc(now).isoformat(),
-            "calls": [_call(state, row) for row in state.calls], "waiting": waiting_counts(state)}
+            "calls": [_call(state, row) for row in state.calls], "waiting": waiting_counts(state),
+            "messages": [{"id": m.id, "text": m.text, "link": m.link} for m in state.messages],
+            "idle_after": IDLE_AFTER_SECONDS, "message_seconds": MESSAGE_SECONDS}
 
 
 def display_update(state: SiteState, events: list, *, since: int) -> dict:

@@ -35,12 +35,13 @@ from accueil.models import (
     Agent,
     Desk,
     DeskQueue,
+    DisplayMessage,
     OpeningPeriod,
     Queue,
     Site,
     Ticket,
 )
-from accueil.text import read_text
+from accueil.text import read_link, read_text
 
 WEEKDAYS = (N_("Lundi"), N_("Mardi"), N_("Mercredi"), N_("Jeudi"), N_("Vendredi"), N_("Samedi"), N_("Dimanche"))
 KIND_LABELS = {DESKS: N_("Bureaux : un visiteur à la fois par bureau"),
@@ -562,6 +563,64 @@ def reset_password(session: Session, *, site_id: int, agent_id: int, password: s
 # --- the page's picture ----------------------------------------------------------------------
 
 
+MESSAGE_MAX = 160
+LINK_MAX = 300
+MAX_MESSAGES = 10
+
+
+def _message(session: Session, site_id: int, message_id: object) -> DisplayMessage:
+    message = session.get(DisplayMessage, message_id) if is_row_id(message_id) else None
+    if message is None or message.site_id != site_id:
+        raise NotFound(N_("Ce message n'existe pas."))
+    return message
+
+
+def _message_fields(text: object, link: object) -> dict:
+    words = read_text(text, field="text", limit=MESSAGE_MAX)
+    if not words:
+        raise InvalidInput(N_("Écrivez le message, en mots simples."), field="text")
+    return {"text": words, "link": read_link(link, field="link", limit=LINK_MAX) or None}
+
+
+def create_display_message(session: Session, *, site_id: int, text: object, link: object = None,
+                           now: datetime) -> DisplayMessage:
+    """Add a message the waiting-room screens show in turn while nobody is called (and its link as a QR code)."""
+    _site(session, site_id)
+    fields = _message_fields(text, link)
+    count = session.exec(select(func.count()).select_from(DisplayMessage)
+                         .where(DisplayMessage.site_id == site_id)).one()
+    if count >= MAX_MESSAGES:
+        raise InvalidInput(N_("%(max)s messages au plus : enlevez-en un d'abord."), field="text", max=MAX_MESSAGES)
+    message = DisplayMessage(site_id=site_id, **fields)
+    session.add(message)
+    session.flush()
+    site_changed(session, site_id, now)
+    return message
+
+
+def update_display_message(session: Session, *, site_id: int, message_id: int, text: object, link: object = None,
+                           now: datetime) -> DisplayMessage:
+    """Change a screen message's words or link (the screens show the new one at once)."""
+    message = _message(session, site_id, message_id)
+    for name, value in _message_fields(text, link).items():
+        setattr(message, name, value)
+    session.add(message)
+    site_changed(session, site_id, now)
+    return message
+
+
+def delete_display_message(session: Session, *, site_id: int, message_id: int, now: datetime) -> None:
+    """Take a message off the site's screens."""
+    session.delete(_message(session, site_id, message_id))
+    site_changed(session, site_id, now)
+
+
+def display_messages(session: Session, site_id: int) -> list[DisplayMessage]:
+    """The site's screen messages, in the order they were written (the order the screens show them)."""
+    return list(session.exec(select(DisplayMessage).where(DisplayMessage.site_id == site_id)
+                             .order_by(DisplayMessage.id)).all())
+
+
 @dataclass(frozen=True)
 class Picture:
     site: Site
@@ -571,6 +630,7 @@ class Picture:
     served: dict[int, list[int]]
     agents: list[Agent]
     waiting: dict[int, int]
+    messages: list[DisplayMessage]
 
 
 def picture(session: Session, site_id: int) -> Picture:
@@ -586,4 +646,5 @@ def picture(session: Session, site_id: int) -> Picture:
         served=desk_queues(session, site_id),
         agents=list(session.exec(select(Agent).where(Agent.site_id == site_id).order_by(Agent.login)).all()),
         waiting={k: int(v) for k, v in waiting.items()},
+        messages=display_messages(session, site_id),
     )

@@ -10,7 +10,19 @@ from sqlmodel import Session, select
 from accueil.agents import add_agent
 from accueil.clock import as_utc, service_day
 from accueil.identity import Vault
-from accueil.models import APPOINTMENT, DESKS, WALK_IN, ZONE, Agent, Appointment, Desk, DeskQueue, Queue, Site
+from accueil.models import (
+    APPOINTMENT,
+    DESKS,
+    WALK_IN,
+    ZONE,
+    Agent,
+    Appointment,
+    Desk,
+    DeskQueue,
+    DisplayMessage,
+    Queue,
+    Site,
+)
 
 SITES = (
     ("chaumont", "Caf de la Haute-Marne — Chaumont", 6, ("Bureau 1", "Bureau 2", "Bureau 3")),
@@ -47,6 +59,13 @@ def _get_or_add(session: Session, report: DemoReport, model, label: str, default
     return row
 
 
+DEMO_MESSAGES = (
+    ("Prenez rendez-vous par téléphone au 3230, ou sur caf.fr.", None),
+    ("Votre compte Caf sur votre téléphone : l'appli Caf - Mon Compte.", "https://www.caf.fr"),
+)
+"""What the demo's waiting-room screens show in turn while nobody is called."""
+
+
 def load_demo(session: Session, vault: Vault, *, now: datetime) -> DemoReport:
     """Create what is missing of the demo sites, queues, desks, agents and today's appointments."""
     report = DemoReport()
@@ -74,6 +93,9 @@ def load_demo(session: Session, vault: Vault, *, now: datetime) -> DemoReport:
                 add_agent(session, login=login, site_id=site.id, password=password, supervisor=supervisor)
                 report.created.append(f"{slug}: {login}")
             report.logins.append((slug, login, password, role))
+        for text, link in DEMO_MESSAGES:
+            _get_or_add(session, report, DisplayMessage, f"{slug}: message « {text[:20]}… »", site_id=site.id,
+                        text=text, defaults=dict(link=link))
         day = service_day(now, site.timezone)
         if session.exec(select(Appointment).where(Appointment.site_id == site.id,
                                                   Appointment.service_day == day)).first() is None:

@@ -54,6 +54,19 @@ class Site(SQLModel, table=True):
     """Tell a visitor who did not answer the call what to do (« Vous n'avez pas répondu à l'appel »)."""
 
 
+class DisplayMessage(SQLModel, table=True):
+    """A message the site's waiting-room screens show in turn while nobody is being called (set by a supervisor).
+
+    Public by nature (« Prenez rendez-vous par téléphone au 3230 »): never about a person. *link*, when set, is
+    shown as a QR code with its address, for the phones in the room (the FALC tutorials, the caf.fr account).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    text: str = Field(max_length=160)
+    link: str | None = Field(default=None, max_length=300)
+
+
 class OpeningPeriod(SQLModel, table=True):
     """A period the site is open on a weekday (local time); a day without any is closed."""
 

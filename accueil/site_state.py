@@ -22,14 +22,26 @@ from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc, service_day
 from accueil.lifecycle import ACTIVE, CALLED, DONE, SERVING, WAITING
-from accueil.models import ZONE, Agent, Appointment, Desk, DeskQueue, Queue, Site, Ticket, TicketTransition, ticket_code
+from accueil.models import (
+    ZONE,
+    Agent,
+    Appointment,
+    Desk,
+    DeskQueue,
+    DisplayMessage,
+    Queue,
+    Site,
+    Ticket,
+    TicketTransition,
+    ticket_code,
+)
 from accueil.tickets import call_order
 from accueil.waiting import Estimator
 
 SAMPLES = 20
 """Service-time estimates learn from each queue's last SAMPLES finished visits of the day."""
-LAST_CALLS = 6
-"""How many calls the waiting-room screen lists (the newest is the call in progress)."""
+LAST_CALLS = 5
+"""How many calls the waiting-room screen lists: the call in progress and four before it, each row whole."""
 ANNOUNCED = ("called", "recalled")
 """Event kinds the waiting-room screen announces (chime, voice, flash)."""
 
@@ -73,6 +85,15 @@ class ActiveTicket:
 
 
 @dataclass(frozen=True)
+class ScreenMessage:
+    """A message of the waiting-room screens: its words and, if any, the link shown as a QR code."""
+
+    id: int
+    text: str
+    link: str | None
+
+
+@dataclass(frozen=True)
 class AppointmentTime:
     """What the live audiences show of an appointment: its time and kind."""
 
@@ -105,6 +126,8 @@ class SiteState:
     """The day's latest calls and recalls, newest first."""
     logins: dict[int, str]
     """Agent id -> login, for the consoles' desk list."""
+    messages: tuple[ScreenMessage, ...] = ()
+    """The screens' messages while nobody is called (accueil.configuration), in their order."""
     positions: dict[int, int] = field(default_factory=dict)
     """Ticket id -> how many tickets of its queue will be called before it (waiting tickets only)."""
     by_public_id: dict[str, ActiveTicket] = field(default_factory=dict)
@@ -245,12 +268,15 @@ def read(session: Session, site_id: int, *, now: datetime, day: date | None = No
         for ticket_id, called_at, started_at in session.execute(_IN_HAND, {"ids": list(in_hand)}):
             in_hand[ticket_id].called_at, in_hand[ticket_id].started_at = called_at, started_at
     logins = dict(session.exec(select(Agent.id, Agent.login).where(Agent.site_id == site_id)).all())
+    messages = tuple(ScreenMessage(*row) for row in session.exec(
+        select(DisplayMessage.id, DisplayMessage.text, DisplayMessage.link)
+        .where(DisplayMessage.site_id == site_id).order_by(DisplayMessage.id)).all())
     return SiteState(
         site_id=site_id, version=version, name=site.name, timezone=site.timezone, priority_rule=site.priority_rule,
         day=day, now=now, queues=queues, desks=desks,
         desk_queues={k: tuple(v) for k, v in desk_queues.items()}, active=active,
         service_minutes=_service_minutes(session, site_id, day), calls=_calls(session, site_id, day, LAST_CALLS),
-        logins=logins,
+        logins=logins, messages=messages,
     )
 
 

@@ -7,12 +7,25 @@ with a message, never stored; spaces are folded; a text made only of invisible c
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlsplit
 
 from accueil.errors import InvalidInput
 from accueil.i18n import N_
 
 _SPACING = {"\n", "\r", "\t"}
 """Control characters that are only spacing: folded into spaces (or kept as line breaks, *lines*)."""
+
+
+def read_link(value: object, *, field: str, limit: int) -> str:
+    """Return a web address as typed (``https://…``), or "" when none; raise InvalidInput naming *field* for
+    anything that is not an http or https address of a host (a script, a file, spaces inside), or is too long."""
+    text = read_text(value, field=field, limit=limit)
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
+        raise InvalidInput(N_("Écrivez une adresse internet complète, qui commence par https://"), field=field)
+    return text
 
 
 def read_text(value: object, *, field: str, limit: int, lines: bool = False) -> str:

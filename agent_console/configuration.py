@@ -44,7 +44,7 @@ bp.before_request(auth.guard)
 
 
 SECTIONS = {"site": N_("Le site"), "hours": N_("Horaires d'ouverture"), "queues": N_("Files d'attente"),
-            "desks": N_("Bureaux"), "agents": N_("Comptes des agents")}
+            "desks": N_("Bureaux"), "agents": N_("Comptes des agents"), "messages": N_("Messages de l'écran")}
 """The configuration's sections, each a page of its own (/agent/configuration/<section>); devices have theirs."""
 SECTION_PATHS = "/<any(" + ", ".join(SECTIONS) + "):section>"
 
@@ -70,7 +70,7 @@ def _page(section: str | None, failed: Failed | None = None, status: int = 200):
         sections=SECTIONS, done=done, messages=others, weekdays=rules.WEEKDAYS, format_time=rules.format_time,
         max_periods=rules.MAX_PERIODS, kinds=rules.KIND_LABELS, purposes=rules.PURPOSE_LABELS,
         roles=rules.ROLE_LABELS, capabilities=needs.CAPABILITY_LABELS, capability_codes=needs.codes,
-        priority_rules=needs.PRIORITY_RULES,
+        priority_rules=needs.PRIORITY_RULES, message_max=rules.MESSAGE_MAX, link_max=rules.LINK_MAX,
     ), status
 
 
@@ -218,6 +218,38 @@ def desk_active(desk_id: int):
     message = gettext("Le bureau est rouvert.") if active else gettext("Le bureau est fermé.")
     return _apply("desks", f"desk-{desk_id}-active", f"desk-{desk_id}", message, rules.set_desk_active, {},
                   desk_id=desk_id, active=active)
+
+
+# --- the screens' messages ---------------------------------------------------------------------
+
+
+@bp.post("/messages")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def add_message():
+    values = {"text": request.form.get("text", "")[:rules.MESSAGE_MAX + 1], "link": request.form.get("link", "")[:rules.LINK_MAX + 1]}
+    return _apply("messages", "message-new", "message-new", gettext("Le message est ajouté aux écrans."),
+                  rules.create_display_message, values, **values)
+
+
+@bp.post("/messages/<int:message_id>")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def edit_message(message_id: int):
+    values = {"text": request.form.get("text", "")[:rules.MESSAGE_MAX + 1], "link": request.form.get("link", "")[:rules.LINK_MAX + 1]}
+    return _apply("messages", f"message-{message_id}", f"message-{message_id}", gettext("Le message est modifié."),
+                  rules.update_display_message, values, message_id=message_id, **values)
+
+
+@bp.post("/messages/<int:message_id>/delete")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def delete_message(message_id: int):
+    return _apply("messages", f"message-{message_id}-delete", "messages", gettext("Le message est retiré des écrans."),
+                  rules.delete_display_message, {}, message_id=message_id)
 
 
 # --- agents ----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from accueil.demo import demo_password  # noqa: E402
 from accueil.devices import create_enrolment  # noqa: E402
 from accueil.i18n import LOCALES  # noqa: E402
 from accueil.models import Desk, Site  # noqa: E402
-from accueil.tickets import call_ticket, finish  # noqa: E402
+from accueil.tickets import call_next, call_ticket, finish  # noqa: E402
 from accueil.tickets import start as start_visit  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.conftest import make_nir  # noqa: E402
@@ -129,7 +129,24 @@ def visitors(live, count: int) -> list:
     return tickets
 
 
+def calls(live, count: int) -> None:
+    """Call *count* visitors to the demo's desks, so that the display has its last calls to show."""
+    site_id, _ = site_and_desk(live)
+    with live.db.write_session() as s:
+        desks = {d.name: d.id for d in s.exec(select(Desk).where(Desk.site_id == site_id)).all()}
+        for i in range(count):
+            check_in(s, live.vault, site_id=site_id, has_appointment=i < 3, nir=None, now=utcnow())
+        s.commit()
+    for name in ["Bureau 1", "Bureau 2", "Bureau 3", "Espace numérique", "Espace numérique"][:count]:
+        with live.db.write_session() as s:
+            call_next(s, site_id=site_id, desk_id=desks[name], now=utcnow())
+            s.commit()
+
+
 def kiosk_and_display(shooter: Shooter) -> None:
+    from accueil import audiences
+
+    calls(shooter.live, 5)
     for lang in LOCALES:
         for size in WALL:
             context, page = enrolled(shooter, "kiosk", size, lang)
@@ -138,8 +155,19 @@ def kiosk_and_display(shooter: Shooter) -> None:
             shooter.shoot(page, "kiosk", "qr", lang, size)
             context.close()
             context, page = enrolled(shooter, "display", size, lang)
-            page.wait_for_selector("#live-state[data-state=online]", state="attached")
+            page.wait_for_function("() => document.querySelector('.board').dataset.state === 'live'")
             shooter.shoot(page, "display", "calls", lang, size)
+            idle, audiences.IDLE_AFTER_SECONDS = audiences.IDLE_AFTER_SECONDS, 0  # as if nobody had been called
+            try:
+                page.reload()
+                page.wait_for_function("() => window.AccueilDisplay && window.AccueilDisplay.message() !== null")
+                if page.evaluate("() => !window.AccueilDisplay.message().link"):
+                    page.wait_for_function("() => window.AccueilDisplay.message().link", timeout=20000)
+                page.wait_for_function("() => { const i = document.querySelector('#now .message-qr');"
+                                       " return i && i.complete && i.naturalWidth > 0; }")
+                shooter.shoot(page, "display", "messages", lang, size)
+            finally:
+                audiences.IDLE_AFTER_SECONDS = idle
             context.close()
 
 

@@ -27,7 +27,7 @@ LONG_DIGITS_RE = re.compile(r"\d{13,}")
 PHONE_RE = re.compile(r"(?<![\d:])0[1-9](?:[ .-]?\d{2}){4}(?!\d)")
 INTL_PHONE_RE = re.compile(r"(?:\+|00)\s?33[ .]?\(?0?\)?[1-9](?:[ .-]?\d{2}){4}")
 
-PUBLIC_KEYS = {"v", "from", "site", "tz", "now", "calls", "waiting",
+PUBLIC_KEYS = {"v", "from", "site", "tz", "now", "calls", "waiting", "messages", "idle_after", "message_seconds", "id", "text", "link",
                "key", "code", "letter", "place", "kind", "at", "time", "name", "count"}
 NIRS = [make_nir(1), make_nir(2, sex=2), make_nir(3), "253072A07300443", "295109912611193", make_nir(4)]
 PHONES = ["0612345678", "+33 6 98 76 54 32", "0692 12 34 56", "07.81.22.33.44", "0612345679", None]

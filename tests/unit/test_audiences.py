@@ -35,7 +35,9 @@ def test_an_empty_day_shows_no_call_and_zero_counts(database, office):
         snap = snapshot(s, office.site_id)
     assert snap == {"v": 0, "site": "Chaumont", "tz": "Europe/Paris", "now": NOW.isoformat(), "calls": [],
                     "waiting": [{"letter": "N", "name": "Espace numérique", "count": 0},
-                                {"letter": "R", "name": "Rendez-vous", "count": 0}]}
+                                {"letter": "R", "name": "Rendez-vous", "count": 0}],
+                    "messages": [], "idle_after": audiences.IDLE_AFTER_SECONDS,
+                    "message_seconds": audiences.MESSAGE_SECONDS}
 
 
 def test_the_snapshot_lists_the_last_calls_newest_first_with_where_to_go(database, vault, office):

@@ -335,3 +335,44 @@ def test_bad_hours_from_the_form_are_refused_with_the_day_named(database, office
     err = refused(database, conf.set_opening_week, "hours-5", site_id=office.site_id,
                   answers={0: conf.DayAnswer(periods=(("08:00", "12:00"),)), 5: conf.DayAnswer(periods=periods)})
     assert message in err.message_id % err.params
+
+
+# --- the screens' messages -------------------------------------------------------------------
+
+
+def test_screen_messages_are_written_changed_and_taken_off(database, office, seen):
+    m = act(database, conf.create_display_message, site_id=office.site_id,
+            text="  Prenez rendez-vous   par téléphone au 3230. ", link="")
+    with database.session() as s:
+        (stored,) = conf.display_messages(s, office.site_id)
+    assert (stored.text, stored.link) == ("Prenez rendez-vous par téléphone au 3230.", None)
+    act(database, conf.update_display_message, site_id=office.site_id, message_id=m.id,
+        text="Tutoriels faciles à lire", link="https://www.caf.fr/tutoriels")
+    with database.session() as s:
+        (stored,) = conf.display_messages(s, office.site_id)
+    assert (stored.text, stored.link) == ("Tutoriels faciles à lire", "https://www.caf.fr/tutoriels")
+    act(database, conf.delete_display_message, site_id=office.site_id, message_id=m.id)
+    with database.session() as s:
+        assert conf.display_messages(s, office.site_id) == []
+    assert len(seen) == 3  # each change reaches the screens (SiteChanged)
+
+
+@pytest.mark.parametrize("text,link,field", [
+    ("", None, "text"), ("\u200b ", None, "text"), ("Bonjour\x00", None, "text"), ("x" * 161, None, "text"),
+    ("Tutoriels", "javascript:alert(1)", "link"), ("Tutoriels", "www.caf.fr", "link"), ("Tutoriels", "https://", "link"),
+    ("Tutoriels", "https://caf.fr/a b", "link"), ("Tutoriels", "file:///etc/passwd", "link"),
+    ("Tutoriels", "https://caf.fr/" + "a" * 300, "link"), ("Tutoriels", "https://caf.fr/\x07", "link"),
+])
+def test_a_bad_screen_message_is_refused_and_nothing_is_stored(database, office, text, link, field):
+    refused(database, conf.create_display_message, field, site_id=office.site_id, text=text, link=link)
+
+
+def test_screen_messages_are_few_and_of_their_own_site(database, office):
+    other = Office(database, slug="langres")
+    theirs = act(database, conf.create_display_message, site_id=other.site_id, text="Langres")
+    for i in range(conf.MAX_MESSAGES):
+        act(database, conf.create_display_message, site_id=office.site_id, text=f"Message {i}")
+    refused(database, conf.create_display_message, "text", site_id=office.site_id, text="Un de trop")
+    for fn, kw in ((conf.update_display_message, {"text": "Pris"}), (conf.delete_display_message, {})):
+        with database.write_session() as s, pytest.raises(NotFound):
+            fn(s, site_id=office.site_id, message_id=theirs.id, now=NOW, **kw)

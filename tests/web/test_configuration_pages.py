@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from accueil.agents import authenticate
-from accueil.models import Agent, Desk, OpeningPeriod, Queue, Site
+from accueil.models import Agent, Desk, DisplayMessage, OpeningPeriod, Queue, Site
 from tests.conftest import table_counts
 from tests.web.test_commands import accueil, instance  # noqa: F401 (fixture)
 from tests.web.test_console import Console, db, site_id
@@ -23,6 +23,8 @@ def ids(app, slug="chaumont"):
             "queues": {q.letter: q.id for q in s.exec(select(Queue).where(Queue.site_id == sid)).all()},
             "desks": {d.name: d.id for d in s.exec(select(Desk).where(Desk.site_id == sid)).all()},
             "agents": {a.login: a.id for a in s.exec(select(Agent).where(Agent.site_id == sid)).all()},
+            "messages": [m.id for m in s.exec(select(DisplayMessage).where(DisplayMessage.site_id == sid)
+                                              .order_by(DisplayMessage.id)).all()],
         }
 
 
@@ -42,6 +44,9 @@ def posts(app):
         ("/agents", dict(login="paul", password="un mot de passe long", role="agent")),
         (f"/agents/{own['agents']['agent.chaumont']}/active", dict(active="0")),
         (f"/agents/{own['agents']['agent.chaumont']}/password", dict(password="un mot de passe long")),
+        ("/messages", dict(text="Prenez rendez-vous au 3230.", link="")),
+        (f"/messages/{own['messages'][0]}", dict(text="Autre message", link="")),
+        (f"/messages/{own['messages'][0]}/delete", {}),
     ]
 
 
@@ -61,7 +66,7 @@ def test_a_plain_agent_is_refused_everywhere_and_changes_nothing(app):
 
 
 SECTIONS = {"site": "Enregistrer les réglages", "hours": "Enregistrer les horaires", "queues": "Créer la file",
-            "desks": "Créer le bureau", "agents": "Créer le compte"}
+            "desks": "Créer le bureau", "agents": "Créer le compte", "messages": "Ajouter le message"}
 
 
 def test_the_supervisor_sees_the_sections_from_the_console_menu_each_at_its_own_address(app):
@@ -252,3 +257,19 @@ def test_sites_are_added_from_the_command_line(instance):  # noqa: F811
     sup = accueil(instance, "agent", "add", "chef.langres", "--site", "langres", "--supervisor", "--password-stdin",
                   stdin="un mot de passe long\n")
     assert sup.returncode == 0, sup.stderr
+
+
+def test_the_screens_messages_are_managed_in_their_section(app):
+    sup = Console(app, "superviseur.chaumont")
+    r = sup.post(PAGE + "/messages", json=False, text="Tutoriels faciles à lire", link="https://www.caf.fr/tutos")
+    assert r.status_code == 303 and r.headers["Location"].endswith(PAGE + "/messages#message-new")
+    html = sup.get(PAGE + "/messages").get_data(as_text=True)
+    assert 'id="message-new-done">Le message est ajouté aux écrans.</p>' in html and "Tutoriels faciles à lire" in html
+    new = ids(app)["messages"][-1]
+    bad = sup.post(PAGE + f"/messages/{new}", json=False, text="Tutoriels", link="javascript:alert(1)")
+    assert bad.status_code == 400 and f'id="message-{new}-link-error"' in bad.get_data(as_text=True)
+    assert sup.post(PAGE + f"/messages/{new}/delete", json=False).status_code == 303
+    assert new not in ids(app)["messages"]
+    theirs = ids(app, "saint-dizier")["messages"][0]
+    assert sup.post(PAGE + f"/messages/{theirs}/delete", json=False).status_code == 404
+    assert theirs in ids(app, "saint-dizier")["messages"]

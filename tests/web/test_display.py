@@ -81,3 +81,27 @@ def test_the_display_page_follows_the_chosen_language(app, client):
 def test_the_display_assets_are_served(client):
     assert client.get("/static/display/display/display.js").status_code == 200
     assert client.get("/static/display/display/display.css").status_code == 200
+
+
+def messages(app, slug):
+    from accueil.models import DisplayMessage
+
+    with app.extensions["accueil.db"].session() as s:
+        site = s.exec(select(Site).where(Site.slug == slug)).one()
+        return {bool(m.link): m.id for m in s.exec(select(DisplayMessage).where(DisplayMessage.site_id == site.id)).all()}
+
+
+def test_a_messages_qr_code_is_for_the_sites_displays_only(app, client):
+    linked, plain = messages(app, "chaumont")[True], messages(app, "chaumont")[False]
+    path = f"/display/chaumont/messages/{linked}/qr.svg"
+    assert client.get(path).status_code == 403  # not a display
+    client.set_cookie("accueil_device", device_cookie(app, kind="kiosk"))
+    assert client.get(path).status_code == 403
+    client.set_cookie("accueil_device", device_cookie(app))
+    r = client.get(path)
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml" and b"<svg" in r.data
+    assert client.get(f"/display/chaumont/messages/{plain}/qr.svg").status_code == 404  # no link, no code
+    theirs = messages(app, "saint-dizier")[True]
+    assert client.get(f"/display/chaumont/messages/{theirs}/qr.svg").status_code == 404
+    assert client.get(f"/display/chaumont/messages/{2**63}/qr.svg").status_code == 404
+    assert client.get("/display/nowhere/messages/1/qr.svg").status_code == 404

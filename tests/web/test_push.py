@@ -116,7 +116,7 @@ def test_a_visitor_with_a_phone_and_a_subscription_gets_both(app, service):
     assert subscribe(client, t, token, service.subscription()[1]).status_code == 200
     page = Console(app, "superviseur.chaumont").get("/agent/").get_data(as_text=True)
     row = page[page.index(f'data-code="{t.code}"'):][:2000]
-    assert "Prévenu par SMS et par notification" in row  # what the agents see of the waiting visitor
+    assert re.search(r'<span class="reach"><svg[^>]*>.*?</svg>SMS et notification</span>', row)  # what the agents see
     call(app, t)
     assert sorted(n.channel for n in notices_of(app)) == ["push", "sms"]  # the SMS goes to the log (demo)
     assert drain(app.extensions["accueil.sender"], lambda: {n.status for n in notices_of(app)} == {"sent"})

@@ -262,7 +262,7 @@ def test_agents_see_who_gets_an_sms_and_what_was_not_delivered(app):
         assert agent.post("/agent/desk", desk_id=desk.id).status_code == 200
         page = agent.get("/agent/").get_data(as_text=True)
         waiting_row = page[page.index(f'data-code="{quiet.code}"'):][:3000]
-        assert "Pas de SMS : prévenu sur sa page seulement" in waiting_row
+        assert re.search(r'<span class="reach"><svg[^>]*>.*?</svg>Pas de SMS</span>', waiting_row)  # the row's words
         hand = page[page.index('id="hand-title"'):page.index('id="region-queues"')]
         assert bad.code in hand and "Prévenu par SMS" in hand
         assert "Message non remis : Invalid Destination Address (0x0000000B)" in hand

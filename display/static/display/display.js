@@ -36,9 +36,14 @@
   var announcedOrder = [];
   var audio = null;
   var voice = null;
-  var soundState = "off";   // off | on | novoice | blocked
+  var soundState = "pending";  // pending (being tried) | off | on | novoice | blocked
   var clockOffset = 0;
   var clockFormat = null;
+  var messages = [];        // the site's screen messages, shown in turn while nobody is called
+  var idleAfter = 120;      // seconds after the last call (the snapshot says)
+  var shownMessage = -1;    // the message on screen, -1 while a call is
+  var ROTATE_MS = 12000;
+  var nowTitleEl = document.getElementById("now-title");
 
   // --- rendering ------------------------------------------------------------------------
   function el(tag, cls, text) {
@@ -48,7 +53,52 @@
     return node;
   }
 
+  function idle() {
+    if (messages.length === 0 || current || pending.length) { return false; }
+    if (calls.length === 0) { return true; }
+    return Date.now() + clockOffset - Date.parse(calls[0].at) > idleAfter * 1000;
+  }
+
+  function renderMessage(message) {
+    var words = el("p", "message-text", message.text);
+    words.setAttribute("dir", "auto");  // written by the office, in its language, whatever the screen's
+    var parts = [words];
+    nowEl.classList.toggle("has-qr", Boolean(message.link));
+    if (message.link) {
+      var figure = el("figure", "message-link");
+      var img = el("img", "message-qr");
+      img.src = config.qr.replace("{id}", String(message.id));
+      img.alt = "";
+      figure.append(img, el("figcaption", null, T.scan));
+      figure.append(el("p", "message-address", message.link.replace(/^https?:\/\//, "")));
+      parts.push(figure);
+    }
+    nowEl.replaceChildren.apply(nowEl, parts);
+    nowTitleEl.textContent = T.info;
+    board.setAttribute("data-idle", "true");
+  }
+
+  // Every second: while nobody has been called for a while, the messages take the call's place in turn.
+  var rotatedAt = 0;
+  function idleTick() {
+    if (!idle()) {
+      if (shownMessage !== -1) { shownMessage = -1; renderNow(); renderHistory(); }
+      return;
+    }
+    var t = performance.now();
+    if (shownMessage === -1 || t - rotatedAt >= ROTATE_MS || shownMessage >= messages.length) {
+      shownMessage = (shownMessage + 1) % messages.length;
+      rotatedAt = t;
+      renderMessage(messages[shownMessage]);
+      renderHistory();
+    }
+  }
+  setInterval(idleTick, 1000);
+
   function renderNow() {
+    nowTitleEl.textContent = T.now;
+    nowEl.classList.remove("has-qr");
+    board.removeAttribute("data-idle");
     var call = calls[0];
     if (!call) {
       nowEl.replaceChildren(el("p", "now-empty", T.none));
@@ -65,11 +115,17 @@
   }
 
   function renderHistory() {
-    historyEl.replaceChildren.apply(historyEl, calls.slice(1).map(function (call) {
+    // Four rows, each whole: the calls before the one in progress (all of them while messages show).
+    var start = shownMessage === -1 ? 1 : 0;
+    historyEl.replaceChildren.apply(historyEl, calls.slice(start, start + 4).map(function (call) {
       var li = el("li");
+      var arrow = el("span", "history-arrow", "→");
+      arrow.setAttribute("aria-hidden", "true");
+      var place = el("span", "history-place");
+      place.append(arrow, document.createTextNode(call.place));
       li.append(el("span", "history-code", call.code), document.createTextNode(" "),
-                el("span", "history-place", call.place), document.createTextNode(" "),
-                el("span", "history-time", call.time + (call.kind === "recalled" ? " · " + T.recalled : "")));
+                el("span", "history-time", call.time + (call.kind === "recalled" ? " · " + T.recalled : "")),
+                document.createTextNode(" "), place);
       return li;
     }));
   }
@@ -81,7 +137,8 @@
       var letter = el("span", "waiting-letter", q.letter);
       letter.setAttribute("aria-hidden", "true");
       var words = (q.count === 1 ? T.waitingOne : T.waitingMany).replace("{count}", String(q.count));
-      li.append(letter, document.createTextNode(q.name + " : " + words));
+      var name = el("bdi", null, q.name);
+      li.append(letter, name, document.createTextNode(" : " + words));
       return li;
     }));
   }
@@ -182,11 +239,17 @@
     return byLang(lang) || byLang("fr") || null;
   }
 
+  // The sound's controls show only until it works: a public screen says nothing of its sound once it plays.
+  // « Pas de voix » stays 30 seconds, for whoever installs the screen.
+  var noVoiceTimer = null;
   function setSound(state) {
     soundState = state;
     board.setAttribute("data-sound", state);
     soundStatusEl.textContent = { on: T.soundOn, novoice: T.noVoice, blocked: T.soundBlocked, off: T.soundOff }[state];
     soundButton.hidden = state === "on" || state === "novoice";
+    soundStatusEl.hidden = state === "on";
+    clearTimeout(noVoiceTimer);
+    if (state === "novoice") { noVoiceTimer = setTimeout(function () { soundStatusEl.hidden = true; }, 30000); }
   }
 
   function unlock(byGesture) {
@@ -205,7 +268,8 @@
         voice = pickVoice();
         setSound(voice ? "on" : "novoice");
       } else {
-        setSound("blocked");
+        // Never switched on here: the button asks for it. Switched on before (a restart): a touch brings it back.
+        setSound(byGesture || localStorage.getItem(SOUND_KEY) === "on" ? "blocked" : "off");
       }
     }
     if (audio.state === "running") { check(); return; }
@@ -223,7 +287,9 @@
       if (soundState === "on" || soundState === "novoice") { voice = pickVoice(); setSound(voice ? "on" : "novoice"); }
     });
   }
-  if (localStorage.getItem(SOUND_KEY) === "on") { unlock(false); } else { setSound("off"); }
+  // A kiosk browser that lets pages play sound (Chromium's --autoplay-policy=no-user-gesture-required, the
+  // deployment guide) needs no press at all: the sound is tried at once, on every start.
+  unlock(false);
 
   // --- the clock: the server's time, in the site's zone (TV sticks' clocks drift) ---------
   function tick() {
@@ -237,7 +303,7 @@
     if (!isNaN(server)) { clockOffset = server - Date.now(); }
     try {
       clockFormat = new Intl.DateTimeFormat(document.documentElement.lang || "fr",
-        { hour: "2-digit", minute: "2-digit", timeZone: snapshot.tz });
+        { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: snapshot.tz });
     } catch (e) {
       clockFormat = new Intl.DateTimeFormat("fr", { hour: "2-digit", minute: "2-digit" });
     }
@@ -247,6 +313,10 @@
 
   // --- live state -------------------------------------------------------------------------
   function onSnapshot(snapshot) {
+    messages = Array.isArray(snapshot.messages) ? snapshot.messages : [];
+    if (typeof snapshot.idle_after === "number") { idleAfter = snapshot.idle_after; }
+    if (typeof snapshot.message_seconds === "number") { ROTATE_MS = snapshot.message_seconds * 1000; }
+    shownMessage = -1;
     calls = (snapshot.calls || []).slice(0, config.lastCalls);
     calls.forEach(function (call) { remember(call.key); });  // shown, never announced
     renderNow();
@@ -254,6 +324,7 @@
     renderWaiting(snapshot.waiting);
     setClock(snapshot);
     board.setAttribute("data-state", "live");
+    idleTick();
   }
 
   function versionOf(call) { return Number(String(call.key).split(":").pop()) || 0; }
@@ -268,6 +339,7 @@
       announce(call);
     });
     if (!added) { return; }
+    shownMessage = -1;  // a call takes the screen at once
     // Newest first, even when a call arrives late (another server's event overtaken by a newer one).
     calls.sort(function (a, b) { return versionOf(b) - versionOf(a); });
     calls = calls.slice(0, config.lastCalls);
@@ -300,6 +372,7 @@
                announcedKeys: announcedOrder.length };
     },
     calls: function () { return calls.map(function (c) { return c.key; }); },
+    message: function () { return shownMessage === -1 ? null : messages[shownMessage]; },
     version: function () { return live.version(); },
     sound: function () { return soundState; },
     live: live
