@@ -7,6 +7,7 @@ created by the network's administrators (`accueil site add`), not by supervisors
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -436,12 +437,44 @@ def _directions(value: object) -> str | None:
     return read_text(value, field="directions", limit=MAX_DIRECTIONS) or None
 
 
+PRINTER_PORT = 9100
+"""The port of network thermal printers (« raw » printing, JetDirect), unless the address says another."""
+
+
+def read_printer(value: object, field: str = "printer") -> str | None:
+    """Read a desk printer's address (« 192.168.1.50 », « 192.168.1.50:9100 », « [fd00::5]:9100 »); "" is none.
+
+    Only an IP address of the office's own network (private, or this machine for a test) and a port:
+    the server connects where this says, so it may not be sent to any address on the internet.
+    """
+    text = read_text(value, field=field, limit=60)
+    if not text:
+        return None
+    host, port = text, PRINTER_PORT
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([0-9.]+)(?::(\d{1,5}))?", text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        host = match.group(1) or match.group(3)
+        port = int(match.group(2) or match.group(4) or PRINTER_PORT)
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise InvalidInput(N_("Écrivez l'adresse de l'imprimante sur le réseau du bureau, par exemple 192.168.1.50 "
+                              "ou 192.168.1.50:9100."), field=field) from None
+    if not (address.is_private or address.is_loopback) or address.is_unspecified or address.is_multicast \
+            or not 1 <= port <= 65535:
+        raise InvalidInput(N_("L'imprimante doit être sur le réseau du bureau (une adresse comme 192.168.1.50)."),
+                           field=field)
+    return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+
+
 def create_desk(session: Session, *, site_id: int, name: str, queue_ids: list, capabilities: list,
-                directions: object = None, now: datetime) -> Desk:
+                directions: object = None, printer: object = None, now: datetime) -> Desk:
     """Open a desk: the name the display shows, the queues it calls from, its equipment, how to find it."""
     _site(session, site_id)
     desk = Desk(site_id=site_id, name=_desk_name(session, site_id, name, None),
-                capabilities=_capabilities(capabilities), directions=_directions(directions))
+                capabilities=_capabilities(capabilities), directions=_directions(directions),
+                printer=read_printer(printer))
     ids = _served(session, site_id, queue_ids)
     session.add(desk)
     session.flush()
@@ -451,12 +484,13 @@ def create_desk(session: Session, *, site_id: int, name: str, queue_ids: list, c
 
 
 def update_desk(session: Session, *, site_id: int, desk_id: int, name: str, queue_ids: list, capabilities: list,
-                directions: object = None, now: datetime) -> Desk:
+                directions: object = None, printer: object = None, now: datetime) -> Desk:
     """Rename a desk, change the queues it serves, its equipment or how to find it (live everywhere)."""
     desk = _desk(session, site_id, desk_id)
     desk.name = _desk_name(session, site_id, name, desk.id)
     desk.capabilities = _capabilities(capabilities)
     desk.directions = _directions(directions)
+    desk.printer = read_printer(printer)
     ids = _served(session, site_id, queue_ids)
     session.add(desk)
     _set_queues(session, desk.id, ids)

@@ -107,6 +107,8 @@ class Desk(SQLModel, table=True):
     """Bit mask of accueil.needs: LSF video, translator device, ground floor."""
     directions: str | None = Field(default=None, max_length=120)
     """How to find the desk (« Rez-de-chaussée, à gauche »), shown to the visitor it calls."""
+    printer: str | None = Field(default=None, max_length=60)
+    """The network address of the desk's thermal slip printer (« 192.168.1.50:9100 »), if it has one."""
 
 
 class DeskQueue(SQLModel, table=True):

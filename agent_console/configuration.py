@@ -185,7 +185,7 @@ def queue_active(queue_id: int):
 def _desk_values() -> dict:
     return {"name": request.form.get("name", "")[:200], "queues": request.form.getlist("queues")[:30],
             "capabilities": request.form.getlist("capabilities")[:10],
-            "directions": request.form.get("directions", "")[:400]}
+            "directions": request.form.get("directions", "")[:400], "printer": request.form.get("printer", "")[:61]}
 
 
 @bp.post("/desks")
@@ -195,7 +195,8 @@ def _desk_values() -> dict:
 def add_desk():
     v = _desk_values()
     return _apply("desks", "desk-new", "desk-new", gettext("Le bureau est créé."), rules.create_desk, v,
-                  name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"], directions=v["directions"])
+                  name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"], directions=v["directions"],
+                  printer=v["printer"])
 
 
 @bp.post("/desks/<int:desk_id>")
@@ -206,7 +207,7 @@ def edit_desk(desk_id: int):
     v = _desk_values()
     return _apply("desks", f"desk-{desk_id}", f"desk-{desk_id}", gettext("Le bureau est modifié."), rules.update_desk,
                   v, desk_id=desk_id, name=v["name"], queue_ids=v["queues"], capabilities=v["capabilities"],
-                  directions=v["directions"])
+                  directions=v["directions"], printer=v["printer"])
 
 
 @bp.post("/desks/<int:desk_id>/active")

@@ -8,9 +8,13 @@ thing. Everything is scoped to the signed-in agent's site.
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
+import qrcode
+import qrcode.image.svg
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -24,6 +28,7 @@ from flask import (
 )
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_time, get_locale, gettext
 from flask_login import current_user, login_required
+from sqlmodel import select
 
 from accueil import desks as desk_rules
 from accueil import needs, tickets
@@ -34,12 +39,14 @@ from accueil.console import act, claim_action, site_device, site_devices, view
 from accueil.devices import KINDS, LABEL_MAX, create_enrolment, revoke
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.ids import row_id
-from accueil.models import Queue, Ticket
+from accueil.models import Desk, Ticket
 from accueil.reveal import reveal_nir
+from accueil.slip import slip_of
 from accueil.supervision import device_health
 from agent_console import auth, sockets
 from web.context import database, vault
 from web.i18n import error_text
+from web.printer import PrinterUnavailable, print_slip
 from web.security import error_page, limiter
 
 bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
@@ -440,17 +447,72 @@ def register():
                            callback=callback), 400 if errors else 200
 
 
+def _slip(ticket_id: int):
+    """The registered ticket's slip, and the printer of the desk this agent holds (None if it has none)."""
+    with database().session() as s:
+        slip = slip_of(s, site_id=current_user.site_id, ticket_id=ticket_id)
+        desk = s.exec(select(Desk).where(Desk.agent_id == current_user.id, Desk.site_id == current_user.site_id)).first()
+    return slip, desk.printer if desk is not None else None
+
+
+def _ticket_link(slip) -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return base + url_for("kiosk.ticket", public_id=slip.public_id)
+
+
 @bp.get("/register/<int:ticket_id>")
 @login_required
 def registered(ticket_id: int):
-    with database().session() as s:
-        try:
-            ticket = tickets.get_ticket(s, current_user.site_id, ticket_id)
-        except DomainError as err:
-            return error_page(404, error_text(err))
-        queue_name = s.get(Queue, ticket.queue_id).name
-    return render_template("agent_console/registered.html", ticket=ticket, queue_name=queue_name,
+    try:
+        slip, printer = _slip(ticket_id)
+    except DomainError as err:
+        return error_page(404, error_text(err))
+    return render_template("agent_console/registered.html", slip=slip, ticket_id=ticket_id, printer=printer,
+                           day=format_date(date.fromisoformat(slip.day), format="long"),
                            messages=get_flashed_messages(with_categories=True))
+
+
+@bp.get("/register/<int:ticket_id>/qr.svg")
+@login_required
+def slip_qr(ticket_id: int):
+    """The QR code of the registered ticket's live page, for its printed slip (agents of its site only)."""
+    try:
+        slip, _printer = _slip(ticket_id)
+    except DomainError:
+        abort(404)
+    image = qrcode.make(_ticket_link(slip), image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    response = Response(image.to_string(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/register/<int:ticket_id>/print")
+@login_required
+@limiter.limit("30 per minute", key_func=agent_key)
+def print_registered(ticket_id: int):
+    """Print the slip on the desk's thermal printer; a printer that does not answer is said, never in the way."""
+    try:
+        slip, printer = _slip(ticket_id)
+    except DomainError as err:
+        return error_page(404, error_text(err))
+    if printer is None:
+        flash(gettext("Votre bureau n'a pas d'imprimante à tickets. Imprimez avec le navigateur."), "error")
+    else:
+        try:
+            print_slip(printer, slip, link=_ticket_link(slip), words=_slip_words())
+        except PrinterUnavailable:
+            flash(gettext("L'imprimante du bureau ne répond pas. Le ticket est bien créé : dites le numéro à la "
+                          "personne, ou imprimez avec le navigateur."), "error")
+        else:
+            flash(gettext("Le ticket est imprimé."), "ok")
+    return redirect(url_for("agent.registered", ticket_id=ticket_id), code=303)
+
+
+def _slip_words() -> dict[str, str]:
+    """The printed slip's phrases, in the console's language."""
+    return {"number": gettext("Votre numéro"), "queue": gettext("File :"), "arrived": gettext("Arrivée à"),
+            "scan": gettext("Suivez votre tour sur votre téléphone : scannez ce code.")}
 
 
 # --- devices (supervisors) -------------------------------------------------------------------

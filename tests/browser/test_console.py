@@ -1,6 +1,7 @@
 """The agent console in headless Chromium: racing calls, live lists, accessibility, keyboard, tablet layout."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -417,4 +418,30 @@ def test_a_waiting_row_is_one_short_line_with_its_rarer_actions_in_a_menu(live, 
     page.wait_for_function(f"() => {{ const r = document.querySelector('#ticket-{second.id}');"
                            " return r && r.closest('.queue').querySelector('h3').textContent.includes('(N)'); }")
     assert status(live, second.id).letter == "R" and status(live, second.id).queue_id != first.queue_id
+    page.context.close()
+
+
+def test_the_registered_visitors_slip_prints_on_an_80_mm_roll(live, browser):
+    page = tablet(browser)
+    sign_in(page, live, "agent.chaumont")
+    page.goto(live.url + "/agent/register")
+    page.check("#appointment-no")
+    page.check("#no_nir")
+    page.click("#register-submit")
+    page.wait_for_selector("#ticket-number")
+    code = page.text_content("#ticket-number")
+    assert page.is_visible("#print-browser") and not page.is_visible("#slip")  # the slip is for paper
+    assert axe_violations(page) == []
+    page.emulate_media(media="print")
+    assert page.is_visible("#slip") and not page.is_visible("#ticket-number") and not page.is_visible("#print-browser")
+    page.wait_for_function("() => { const i = document.querySelector('.slip-qr'); return i.complete && i.naturalWidth > 0; }")
+    box = page.locator("#slip").bounding_box()
+    assert 250 <= box["width"] <= 80 / 25.4 * 96  # within an 80 mm roll
+    assert page.text_content(".slip-code") == code and "Espace numérique" in page.text_content("#slip")
+    visible = page.evaluate("""() => { const slip = document.getElementById('slip');
+        return [...document.querySelectorAll('body *')].filter(e => !slip.contains(e) && !e.contains(slip)
+            && e.getClientRects().length).map(e => e.tagName + '#' + e.id); }""")
+    assert visible == []  # nothing but the slip on paper
+    pdf = page.pdf(width="80mm", print_background=False)
+    assert re.search(rb"/Type\s*/Pages\b[^>]*/Count\s+1\b", pdf)  # one short slip, not a page per part
     page.context.close()

@@ -49,7 +49,8 @@ FORMS = {
                       tuple(f"{kind}-{d}-{i}" for d in range(7) for i in range(3) for kind in ("opens", "closes"))
                       + tuple(f"{kind}-{d}" for d in range(7) for kind in ("closed", "same"))),
     "new queue": ("supervisor", "/agent/configuration/queues", ("letter", "name", "kind", "seats", "purpose")),
-    "new desk": ("supervisor", "/agent/configuration/desks", ("name", "queues", "capabilities", "directions")),
+    "new desk": ("supervisor", "/agent/configuration/desks", ("name", "queues", "capabilities", "directions", "printer")),
+    "new screen message": ("supervisor", "/agent/configuration/messages", ("text", "link")),
     "new account": ("supervisor", "/agent/configuration/agents", ("login", "password", "role")),
     "enrol a device": ("supervisor", "/agent/devices", ("kind", "label")),
 }

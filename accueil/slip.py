@@ -1,0 +1,44 @@
+"""The printed ticket of a visitor registered at the desk: what it holds, and nothing more.
+
+The visitor leaves with their number, their queue, the time, the office's name and a QR code to
+their ticket's live page (its secret link: the slip is theirs). No NIR, no phone number, no name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from accueil.clock import as_utc
+from accueil.errors import NotFound
+from accueil.i18n import N_
+from accueil.models import Queue, Site
+from accueil.tickets import get_ticket
+
+
+@dataclass(frozen=True)
+class Slip:
+    office: str
+    code: str
+    letter: str
+    number: int
+    queue: str
+    time: str
+    """Local HH:MM of arrival, on the site's clock."""
+    day: str
+    """The service day, YYYY-MM-DD (the surface writes it in the reader's language)."""
+    public_id: str
+    """The ticket's link secret: the surface turns it into the address the QR code opens."""
+
+
+def slip_of(session: Session, *, site_id: int, ticket_id: int) -> Slip:
+    """The slip of the site's ticket *ticket_id* (NotFound for another site's)."""
+    ticket = get_ticket(session, site_id, ticket_id)
+    site = session.get(Site, site_id)
+    queue = session.get(Queue, ticket.queue_id)
+    if site is None or queue is None:
+        raise NotFound(N_("Ce ticket n'existe pas."))
+    arrived = as_utc(ticket.arrived_at).astimezone(ZoneInfo(site.timezone))
+    return Slip(office=site.name, code=ticket.code, letter=ticket.letter, number=ticket.number, queue=queue.name, time=arrived.strftime("%H:%M"),
+                day=ticket.service_day.isoformat(), public_id=ticket.public_id)
