@@ -40,6 +40,25 @@ PRIORITY_RULES = {
 }
 
 
+def noted(needs: int, interpreter_language: str | None, priority: int) -> list[tuple[str, dict]]:
+    """What the visitor's ticket says back of their needs (« Nous avons noté : … »): French phrases and their values.
+
+    The interpreter's language is named in that language (« العربية »), as the form offered it.
+    """
+    said: list[tuple[str, dict]] = []
+    if needs & NEEDS[LSF]:
+        said.append((N_("la langue des signes (LSF)"), {}))
+    if needs & NEEDS[INTERPRETER]:
+        language = INTERPRETER_LANGUAGES.get(interpreter_language or "")
+        said.append((N_("un interprète : %(language)s"), {"language": language}) if language
+                    else (N_("un interprète"), {}))
+    if needs & NEEDS[MOBILITY]:
+        said.append((N_("un bureau au rez-de-chaussée"), {}))
+    if priority:
+        said.append((N_("un passage prioritaire"), {}))
+    return said
+
+
 def mask(codes: Iterable[str]) -> int:
     """Return the bit mask of needs (or capabilities) *codes*; refuse unknown ones."""
     value = 0

@@ -476,7 +476,8 @@ def _render_ticket(t: Ticket, site: Site, status: dict, *, answered: bool, thank
     if status.get("appointment_at"):
         at = datetime.fromisoformat(status["appointment_at"]).astimezone(ZoneInfo(site.timezone))
         appointment_time = at.strftime("%H:%M")  # the site's clock (an overseas office is not in Paris)
-    return render_template("kiosk/ticket.html", ticket=t, site=site, status=status, answered=answered,
+    noted = [gettext(phrase, **values) for phrase, values in need_rules.noted(t.needs, t.interpreter_language, t.priority)]
+    return render_template("kiosk/ticket.html", ticket=t, site=site, status=status, answered=answered, noted=noted,
                            push_key=current_app.extensions["accueil.push_key"],
                            thanks=thanks, errors=errors or {}, values=values or {}, texts=phrases,
                            initial=describe(status, phrases), appointment_time=appointment_time), code
@@ -585,7 +586,8 @@ def texts() -> dict:
         "between": gettext("Attente estimée : entre %(low)s et %(high)s minutes.", low="{low}", high="{high}"),
         "under": gettext("Attente estimée : moins de %(high)s minutes.", high="{high}"),
         "long": gettext("Attente estimée : plus de 2 heures."),
-        "unknown": gettext("Personne ne reçoit pour le moment. Nous ne pouvons pas estimer l'attente."),
+        "unknown": gettext("Les agents ne reçoivent pas encore. Votre place est gardée. "
+                           "Restez ici : votre numéro s'affichera sur l'écran."),
         "offline": gettext("Connexion perdue. La page se met à jour dès que la connexion revient."),
         "online": gettext("Cette page se met à jour toute seule."),
         "serving": gettext("Vous êtes reçu à : %(desk)s", desk="{desk}"),

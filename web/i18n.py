@@ -1,10 +1,12 @@
 """Languages: French first, English and Arabic (right to left); chosen on every page."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, request
 from flask_babel import get_locale, gettext
+from markupsafe import Markup, escape
 
 from accueil.errors import DomainError
 from accueil.i18n import LOCALES
@@ -58,8 +60,21 @@ def switch(code: str):
     return response
 
 
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+
+
+def unbroken(text: str) -> Markup:
+    """A short label whose compound words never break at their hyphen (« rendez-\nvous » on a narrow phone).
+
+    Each such word is wrapped in a span that keeps it whole (CSS ``.nowrap``): the text itself is unchanged.
+    """
+    escaped = str(escape(text))
+    return Markup(_HYPHENATED.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', escaped))
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(unbroken)
 
     @app.context_processor
     def _languages():

@@ -137,7 +137,7 @@ def test_the_waiting_text_the_server_spells_first_is_the_one_the_page_spells_liv
     phone.goto(f"{live.url}/ticket/{second.public_id}")
     assert phone.text_content("#ahead").strip() == "Personnes avant vous : 1"
     served_first = phone.text_content("#estimate").strip()
-    assert served_first.startswith("Attente estimée") or served_first.startswith("Personne ne reçoit")
+    assert served_first.startswith("Attente estimée") or served_first.startswith("Les agents ne reçoivent pas encore")
     phone.wait_for_function("() => document.getElementById('connection').className === 'connection'")
     with live.db.write_session() as s:
         tickets.call_next(s, site_id=site_id, desk_id=desk_id, now=utcnow())
@@ -245,4 +245,22 @@ def test_a_phone_that_cannot_scan_types_the_four_digits_the_kiosk_shows(browser,
         phone.click("button[type=submit]")
         phone.wait_for_url(f"{live.url}/k/chaumont")
         assert phone.locator(".choices a").count() == 2  # the check-in's first step
+        phone.context.close()
+
+
+def test_on_a_320_px_phone_no_word_breaks_at_its_hyphen(browser, live):
+    """« rendez-vous » stays whole on the first step's buttons and title, in each language offered."""
+    site_id, _ = chaumont(live)
+    codes = PresenceCodes(live.app.config["SECRET_KEY"])
+    for lang in ("fr", "en", "ar"):
+        phone = new_page(browser, phone=True)
+        phone.context.add_cookies([{"name": "lang", "value": lang, "url": live.url}])
+        phone.goto(f"{live.url}/k/chaumont/{codes.issue(site_id, now=utcnow())}")
+        broken = phone.evaluate("() => [...document.querySelectorAll('main h1, main a, main button')]"
+                                ".flatMap(el => [...el.querySelectorAll('.nowrap')]).filter(w => w.getClientRects().length > 1)"
+                                ".map(w => w.textContent)")
+        assert broken == [], lang
+        if lang == "fr":
+            assert phone.locator("main .nowrap").count() >= 3
+        assert phone.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), lang
         phone.context.close()

@@ -12,7 +12,7 @@ from accueil.clock import service_day, utcnow
 from accueil.models import Appointment, Queue, Ticket
 from tests.conftest import later_today, make_nir, table_counts
 from tests.web.test_console import Console, key
-from tests.web.test_kiosk import csrf_from, form, present, site_id, text_of, tickets_of
+from tests.web.test_kiosk import csrf_from, form, present, site_id, text_of, tickets_of, words_of
 
 pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/conftest.py)
 
@@ -45,7 +45,7 @@ def test_the_needs_group_is_closed_by_default_and_offers_each_language_in_its_ow
     present(app, client)
     html = client.get("/k/chaumont", query_string={"rdv": "non"}).get_data(as_text=True)
     assert '<details class="needs" id="needs-group">' in html  # closed: no « open »
-    assert "J'ai besoin d'aide" in text_of(client.get("/k/chaumont?rdv=non"))
+    assert "Langue des signes, interprète, priorité" in text_of(client.get("/k/chaumont?rdv=non"))
     assert '<option value="ar" lang="ar">العربية</option>' in html
     assert '<option value="uk" lang="uk">Українська</option>' in html
     assert "<script>" not in html  # the CSP forbids inline scripts: the group is a native <details>
@@ -60,6 +60,9 @@ def test_needs_stated_on_the_phone_reach_the_ticket(app, client):
     [ticket] = tickets_of(app)
     assert ticket.needs == 1 | 2 | 4 and ticket.interpreter_language == "ar" and ticket.priority == 1
     assert ticket.channel == "self"
+    page = words_of(client.get(r.headers["Location"]))  # and the ticket says them back
+    assert ("Nous avons noté : la langue des signes (LSF), un interprète : العربية, un bureau au rez-de-chaussée, "
+            "un passage prioritaire.") in page
 
 
 def test_another_language_asks_for_an_interpreter_without_naming_one(app, client):
@@ -67,12 +70,14 @@ def test_another_language_asks_for_an_interpreter_without_naming_one(app, client
     client.post("/k/chaumont", data=form(client) | {"nir": make_nir(12), "interpreter_language": "autre"})
     [ticket] = tickets_of(app)
     assert ticket.needs == 2 and ticket.interpreter_language is None and ticket.priority == 0
+    assert "Nous avons noté : un interprète." in words_of(client.get(f"/ticket/{ticket.public_id}"))
 
 
 def test_no_need_stated_gives_a_plain_ticket(app, client):
     present(app, client)
     client.post("/k/chaumont", data=form(client) | {"nir": make_nir(13), "interpreter_language": ""})
     [ticket] = tickets_of(app)
+    assert "Nous avons noté" not in text_of(client.get(f"/ticket/{ticket.public_id}"))
     assert ticket.needs == 0 and ticket.interpreter_language is None and ticket.priority == 0
 
 
