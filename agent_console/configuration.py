@@ -224,12 +224,17 @@ def desk_active(desk_id: int):
 # --- the screens' messages ---------------------------------------------------------------------
 
 
+def _message_values() -> dict:
+    return {"text": request.form.get("text", "")[:rules.MESSAGE_MAX + 1],
+            "link": request.form.get("link", "")[:rules.LINK_MAX + 1]}
+
+
 @bp.post("/messages")
 @login_required
 @auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def add_message():
-    values = {"text": request.form.get("text", "")[:rules.MESSAGE_MAX + 1], "link": request.form.get("link", "")[:rules.LINK_MAX + 1]}
+    values = _message_values()
     return _apply("messages", "message-new", "message-new", gettext("Le message est ajouté aux écrans."),
                   rules.create_display_message, values, **values)
 
@@ -239,7 +244,7 @@ def add_message():
 @auth.supervisor_only
 @limiter.limit(LIMIT, key_func=agent_key)
 def edit_message(message_id: int):
-    values = {"text": request.form.get("text", "")[:rules.MESSAGE_MAX + 1], "link": request.form.get("link", "")[:rules.LINK_MAX + 1]}
+    values = _message_values()
     return _apply("messages", f"message-{message_id}", f"message-{message_id}", gettext("Le message est modifié."),
                   rules.update_display_message, values, message_id=message_id, **values)
 
