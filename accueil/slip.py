@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from accueil.clock import as_utc
 from accueil.errors import NotFound
 from accueil.i18n import N_
-from accueil.models import Queue, Site
+from accueil.models import Desk, Queue, Site
 from accueil.tickets import get_ticket
 
 
@@ -30,6 +30,12 @@ class Slip:
     """The service day, YYYY-MM-DD (the surface writes it in the reader's language)."""
     public_id: str
     """The ticket's link secret: the surface turns it into the address the QR code opens."""
+
+
+def printer_of(session: Session, *, site_id: int, agent_id: int) -> str | None:
+    """The address of the printer of the desk *agent_id* holds at the site, if the desk has one (the slip prints there)."""
+    desk = session.exec(select(Desk).where(Desk.site_id == site_id, Desk.agent_id == agent_id)).first()
+    return desk.printer if desk is not None else None
 
 
 def slip_of(session: Session, *, site_id: int, ticket_id: int) -> Slip:

@@ -28,7 +28,6 @@ from flask import (
 )
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_time, get_locale, gettext
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from accueil import desks as desk_rules
 from accueil import needs, tickets
@@ -39,9 +38,9 @@ from accueil.console import act, claim_action, site_device, site_devices, view
 from accueil.devices import KINDS, LABEL_MAX, create_enrolment, revoke
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.ids import row_id
-from accueil.models import Desk, Ticket
+from accueil.models import Ticket
 from accueil.reveal import reveal_nir
-from accueil.slip import slip_of
+from accueil.slip import printer_of, slip_of
 from accueil.supervision import device_health
 from agent_console import auth, sockets
 from web.context import database, vault
@@ -451,8 +450,7 @@ def _slip(ticket_id: int):
     """The registered ticket's slip, and the printer of the desk this agent holds (None if it has none)."""
     with database().session() as s:
         slip = slip_of(s, site_id=current_user.site_id, ticket_id=ticket_id)
-        desk = s.exec(select(Desk).where(Desk.agent_id == current_user.id, Desk.site_id == current_user.site_id)).first()
-    return slip, desk.printer if desk is not None else None
+        return slip, printer_of(s, site_id=current_user.site_id, agent_id=current_user.id)
 
 
 def _ticket_link(slip) -> str:
