@@ -17,7 +17,7 @@ from accueil.events import AccessEnded, SiteChanged, TicketEvent
 from accueil.identity import Vault, load_data_key, read_or_create_secret
 from notify.push import WebPush, application_server_key, vapid_key
 from notify.sender import Sender, sms_transport
-from web import devices, fairness, i18n, proxy, realtime, security, vendor
+from web import branding, devices, fairness, i18n, proxy, realtime, security, vendor
 from web.dispatch import Dispatcher
 
 ROOT = Path(__file__).resolve().parent
@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(devices.bp)
+    branding.init_app(app)
     socketio = SocketIO(app, async_mode=_async_mode(app), message_queue=app.config["REDIS_URL"], channel="accueil",
                         logger=False, engineio_logger=False, max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"])
     app.extensions["accueil.socketio"] = socketio

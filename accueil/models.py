@@ -52,6 +52,20 @@ class Site(SQLModel, table=True):
     """…or when the estimated wait is this many minutes or less, whichever comes first."""
     notify_no_show: bool = True
     """Tell a visitor who did not answer the call what to do (« Vous n'avez pas répondu à l'appel »)."""
+    accent: str | None = Field(default=None, max_length=7)
+    """The office's colour (« #004c97 ») for buttons and links of its pages; None: the product's own."""
+    logo_version: int = 0
+    """Positive while the site has a logo (SiteLogo), one more with each new one so pages ask for it again;
+    0 or negative: none (its magnitude kept, so a logo uploaded later gets an address never used)."""
+
+
+class SiteLogo(SQLModel, table=True):
+    """The office's logo (PNG or SVG, checked by accueil.branding), apart from the site's row: every visitor
+    request reads the site, none needs these bytes but the logo's own address."""
+
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    media_type: str = Field(max_length=20)
 
 
 class DisplayMessage(SQLModel, table=True):

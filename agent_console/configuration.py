@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from accueil import configuration as rules
 from accueil import needs
+from accueil.branding import LOGO_MAX, set_branding
 from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.i18n import N_
@@ -126,6 +127,19 @@ def site():
         values["notify_no_show"] = request.form.get("notify_no_show") == "1"
     return _apply("site", "site", "site", gettext("Les réglages du site sont enregistrés."), rules.update_site,
                   values, **values)
+
+
+@bp.post("/branding")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def branding():
+    upload = request.files.get("logo")
+    data = upload.read(LOGO_MAX + 1) if upload is not None and upload.filename else None
+    values = {"accent": request.form.get("accent", "")[:10], "remove_logo": request.form.get("remove_logo") == "1"}
+    return _apply("site", "branding", "branding", gettext("Le logo et la couleur sont enregistrés."),
+                  set_branding, values, accent=values["accent"], remove_logo=values["remove_logo"],
+                  logo=(data, upload.mimetype if upload is not None else None) if data else None)
 
 
 @bp.post("/hours")

@@ -264,3 +264,33 @@ def test_on_a_320_px_phone_no_word_breaks_at_its_hyphen(browser, live):
             assert phone.locator("main .nowrap").count() >= 3
         assert phone.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), lang
         phone.context.close()
+
+
+def test_the_offices_logo_name_and_colour_head_the_kiosk_the_phone_and_the_display(browser, live):
+    from accueil import branding
+    from tests.browser.test_display import install
+    from tests.unit.test_branding import SVG
+
+    site_id, _ = chaumont(live)
+    with live.db.write_session() as s:
+        branding.set_branding(s, site_id=site_id, accent="#1b5e20", logo=(SVG, "image/svg+xml"), now=utcnow())
+        s.commit()
+    loaded = "(q) => { const i = document.querySelector(q); return i && i.complete && i.naturalWidth > 0; }"
+    kiosk = enrolled_kiosk(browser, live)
+    for size in ({"width": 1920, "height": 1080}, {"width": 1080, "height": 1920}, {"width": 1280, "height": 800}):
+        kiosk.set_viewport_size(size)
+        kiosk.wait_for_function(loaded, arg=".brand-logo")
+        assert "Chaumont" in kiosk.text_content(".brand .brand-name")
+        assert kiosk.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight"), size
+    assert axe_violations(kiosk) == []
+    phone = new_page(browser, phone=True)
+    phone.goto(f"{live.url}/k/chaumont/{PresenceCodes(live.app.config['SECRET_KEY']).issue(site_id, now=utcnow())}")
+    phone.wait_for_function(loaded, arg=".brand-logo")
+    assert phone.evaluate("() => getComputedStyle(document.querySelector('.choices a, .button')).backgroundColor") \
+        == "rgb(27, 94, 32)"  # the office's colour on its buttons
+    assert axe_violations(phone) == []
+    screen = new_page(browser, viewport={"width": 1920, "height": 1080})
+    install(live, screen)
+    screen.wait_for_function(loaded, arg=".board-logo")
+    for page in (kiosk, phone, screen):
+        page.context.close()

@@ -44,6 +44,7 @@ def posts(app):
         ("/agents", dict(login="paul", password="un mot de passe long", role="agent")),
         (f"/agents/{own['agents']['agent.chaumont']}/active", dict(active="0")),
         (f"/agents/{own['agents']['agent.chaumont']}/password", dict(password="un mot de passe long")),
+        ("/branding", dict(accent="#1b5e20")),
         ("/messages", dict(text="Prenez rendez-vous au 3230.", link="")),
         (f"/messages/{own['messages'][0]}", dict(text="Autre message", link="")),
         (f"/messages/{own['messages'][0]}/delete", {}),
@@ -273,3 +274,38 @@ def test_the_screens_messages_are_managed_in_their_section(app):
     theirs = ids(app, "saint-dizier")["messages"][0]
     assert sup.post(PAGE + f"/messages/{theirs}/delete", json=False).status_code == 404
     assert theirs in ids(app, "saint-dizier")["messages"]
+
+
+def test_the_offices_logo_and_colour_reach_its_pages_and_nothing_in_a_logo_can_run(app):
+    import io
+
+    from tests.unit.test_branding import SVG, png
+    from tests.web.test_kiosk import present
+
+    sup = Console(app, "superviseur.chaumont")
+    data = {"csrf_token": sup.token, "accent": "#1b5e20", "logo": (io.BytesIO(png()), "logo.png", "image/png")}
+    r = sup.client.post(PAGE + "/branding", data=data, content_type="multipart/form-data")
+    assert r.status_code == 303 and r.headers["Location"].endswith(PAGE + "/site#branding")
+    assert 'id="branding-done"' in sup.get(PAGE + "/site").get_data(as_text=True)
+    phone = app.test_client()
+    present(app, phone)
+    page = phone.get("/k/chaumont").get_data(as_text=True)
+    logo = re.search(r'<img class="brand-logo" src="([^"]+)"', page).group(1)
+    theme = re.search(r'<link rel="stylesheet" href="(/site/chaumont/theme.css[^"]*)"', page).group(1)
+    assert "Caf de la Haute-Marne" in page.split('class="brand-name">', 1)[1][:80]
+    served = phone.get(logo)
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data == png()
+    assert "sandbox" in served.headers["Content-Security-Policy"] and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert phone.get(theme.replace("&amp;", "&")).get_data(as_text=True).strip() == ":root { --accent: #1b5e20; }"
+    # A script in an SVG is refused beside its field, and the logo stays the one before.
+    before = table_counts(db(app))
+    bad = {"csrf_token": sup.token, "accent": "#1b5e20",
+           "logo": (io.BytesIO(SVG.replace(b"<rect", b'<rect onclick="alert(1)"')), "logo.svg", "image/svg+xml")}
+    r = sup.client.post(PAGE + "/branding", data=bad, content_type="multipart/form-data")
+    assert r.status_code == 400 and 'id="branding-logo-error"' in r.get_data(as_text=True)
+    assert table_counts(db(app)) == before and phone.get(logo).data == png()
+    light = sup.client.post(PAGE + "/branding", data={"csrf_token": sup.token, "accent": "#ffd43b"},
+                            content_type="multipart/form-data")
+    assert light.status_code == 400 and 'id="branding-accent-error"' in light.get_data(as_text=True)
+    assert phone.get("/site/saint-dizier/logo").status_code == 404  # the other site has none
+    assert phone.get("/site/nowhere/theme.css").status_code == 404

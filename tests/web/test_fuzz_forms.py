@@ -51,6 +51,7 @@ FORMS = {
     "new queue": ("supervisor", "/agent/configuration/queues", ("letter", "name", "kind", "seats", "purpose")),
     "new desk": ("supervisor", "/agent/configuration/desks", ("name", "queues", "capabilities", "directions", "printer")),
     "new screen message": ("supervisor", "/agent/configuration/messages", ("text", "link")),
+    "logo and colour": ("supervisor", "/agent/configuration/branding", ("accent", "remove_logo")),
     "new account": ("supervisor", "/agent/configuration/agents", ("login", "password", "role")),
     "enrol a device": ("supervisor", "/agent/devices", ("kind", "label")),
 }
