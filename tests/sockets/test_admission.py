@@ -29,6 +29,17 @@ def live(tmp_path, app_database):
     server.stop()
 
 
+@pytest.fixture
+def patient(tmp_path, app_database):
+    """The same server, whose transports may wait 30 s to join: a test of the address's share that opens a dozen
+    sockets one after the other is not raced by the join delay on a loaded machine (seen: the first ones closed
+    before the thirteenth, which then passed)."""
+    server = start_live_server(tmp_path / "instance", SOCKETS_PER_ADDRESS=12, LIVE_JOIN_WITHIN=30.0,
+                               **app_database)
+    yield server
+    server.stop()
+
+
 def issue(live, i: int):
     with live.db.write_session() as s:
         site = s.exec(select(Site).where(Site.slug == "chaumont")).one()
@@ -77,7 +88,8 @@ def test_a_transport_that_joins_no_namespace_is_closed(live):
     ws.close()
 
 
-def test_one_address_holds_at_most_its_share_and_http_still_answers(live):
+def test_one_address_holds_at_most_its_share_and_http_still_answers(patient):
+    live = patient
     held = [raw(live) for _ in range(12)]
     try:
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
