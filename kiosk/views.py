@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from sqlmodel import Session, select
 
 from accueil import identity, presence, push_subscriptions, tickets, waiting
@@ -49,7 +49,7 @@ from accueil.survey import AlreadyAnswered
 from accueil.survey import answer as answer_survey
 from web.context import database, vault
 from web.devices import beat, current_device
-from web.i18n import error_text
+from web.i18n import LANGUAGES, error_text
 from web.security import error_page, limiter
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
@@ -137,6 +137,18 @@ def _without_nir() -> bool:
 
 # --- the kiosk screen ------------------------------------------------------------------
 
+KIOSK_LANGUAGES = ("fr", "en", "ar")
+"""The wall screen speaks to everyone at once: its words in these three, none to switch (a public screen)."""
+
+
+def _kiosk_words() -> dict:
+    """The wall screen's words in the current language: its title, its three steps, the help."""
+    return {"title": gettext("Prenez votre ticket avec votre téléphone"),
+            "steps": [gettext("Scannez ce code"), gettext("Dites si vous avez un rendez-vous"),
+                      gettext("Recevez votre numéro")],
+            "help": gettext("Pas de smartphone ? Adressez-vous à l'accueil.")}
+
+
 @bp.get("/kiosk/<site>")
 def screen(site: str):
     """The entrance screen: the QR code if this browser is the site's enrolled kiosk."""
@@ -144,8 +156,14 @@ def screen(site: str):
     device = current_device("kiosk", place.id)
     short = _codes().issue_short(place.id, now=utcnow()) if device is not None else None
     address = (_base_url() + url_for("kiosk.code_form")).split("://", 1)[-1]  # typed by hand: no « https:// »
-    return render_template("kiosk/screen.html", site=place, enrolled=device is not None,
-                           rotation=int(presence.ROTATION.total_seconds()), short_code=short, short_address=address)
+    also = []
+    for code in KIOSK_LANGUAGES:
+        if code != str(get_locale()):
+            with force_locale(code):
+                also.append({"lang": code, "dir": LANGUAGES[code][1], **_kiosk_words()})
+    return render_template("kiosk/screen.html", site=place, enrolled=device is not None, words=_kiosk_words(),
+                           also=also, rotation=int(presence.ROTATION.total_seconds()), short_code=short,
+                           short_address=address)
 
 
 @bp.get("/kiosk/<site>/qr.svg")

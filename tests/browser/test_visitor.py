@@ -294,3 +294,20 @@ def test_the_offices_logo_name_and_colour_head_the_kiosk_the_phone_and_the_displ
     screen.wait_for_function(loaded, arg=".board-logo")
     for page in (kiosk, phone, screen):
         page.context.close()
+
+
+def test_the_wall_screen_speaks_french_english_and_arabic_at_once_with_nothing_to_switch(browser, live):
+    kiosk = enrolled_kiosk(browser, live)
+    assert kiosk.locator("nav.languages").count() == 0  # a public screen: nobody switches it for everyone
+    assert kiosk.locator(".kiosk-step").count() == 3
+    for lang, words in (("en", "Scan this code"), ("ar", "امسح هذا الرمز")):
+        step = kiosk.locator(f".kiosk-step-also[lang={lang}]").first
+        assert step.text_content() == words
+        assert kiosk.locator(f".kiosk-title [lang={lang}]").count() == 1
+    assert kiosk.get_attribute(".kiosk-title [lang=ar]", "dir") == "rtl"
+    for size in ({"width": 1920, "height": 1080}, {"width": 1080, "height": 1920}, {"width": 1280, "height": 800}):
+        kiosk.set_viewport_size(size)
+        assert kiosk.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight"), size
+        assert kiosk.evaluate("() => [...document.querySelectorAll('.nowrap')].every(w => w.getClientRects().length === 1)")
+    assert axe_violations(kiosk) == []
+    kiosk.context.close()
