@@ -88,7 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     app.register_blueprint(vendor.bp)
-    app.register_blueprint(devices.bp)
+    app.register_blueprint(i18n.staff_only(devices.bp))
     branding.init_app(app)
     socketio = SocketIO(app, async_mode=_async_mode(app), message_queue=app.config["REDIS_URL"], channel="accueil",
                         logger=False, engineio_logger=False, max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"])

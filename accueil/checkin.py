@@ -18,7 +18,7 @@ from accueil.clock import as_utc, local_hour, service_day
 from accueil.db import refusable
 from accueil.errors import DomainError, InvalidInput, InvalidNir, InvalidPhone, NotFound
 from accueil.history import log_transition, site_changed
-from accueil.i18n import LOCALES, N_
+from accueil.i18n import N_, visitor_locale
 from accueil.ids import is_row_id
 from accueil.lifecycle import WAITING
 from accueil.models import ACTIVE_NIR, APPOINTMENT, WALK_IN, Appointment, Queue, Site, Ticket
@@ -311,7 +311,7 @@ def check_in(
         nir_enc=vault.encrypt(nir_clean) if nir_clean else None,
         nir_hash=nir_hash,
         phone_enc=vault.encrypt(phone_clean) if phone_clean else None,
-        locale=locale if locale in LOCALES else "fr",
+        locale=visitor_locale(locale),
         reach=notices.SMS if phone_clean and sms else 0,
         form_key=key,
     )

@@ -51,7 +51,7 @@ def validate_nir(raw: str) -> str:
     try:
         return stdnum_nir.validate(nir)
     except InvalidChecksum:
-        raise InvalidNir(N_("La clé ne correspond pas : vérifiez les deux derniers chiffres.")) from None
+        raise InvalidNir(N_("Le numéro est faux. Vérifiez les deux derniers chiffres.")) from None
     except ValidationError:
         # stdnum calls a short all-digit number malformed: tell the cases apart here.
         raise _nir_shape_error(nir) from None
@@ -67,7 +67,7 @@ def _nir_shape_error(nir: str) -> InvalidNir:
         ))
     if len(nir) == _NIR_BODY_LENGTH:
         return InvalidNir(N_(
-            "Il manque les deux derniers chiffres : la clé. Ils sont sur votre carte Vitale."
+            "Il manque les deux derniers chiffres. Ils sont sur votre carte Vitale."
         ))
     if len(nir) != _NIR_LENGTH:
         return InvalidNir(N_("Le numéro a 15 chiffres, vous en avez tapé %(count)s."), count=len(nir))

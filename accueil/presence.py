@@ -46,7 +46,7 @@ class ExpiredCode(DomainError):
     """The code is old, forged, damaged or belongs to another site: the visitor scans again."""
 
     code = "expired_code"
-    message_id = N_("Ce code a expiré. Scannez le code affiché sur l'écran de l'accueil.")
+    message_id = N_("Ce code est trop ancien. Scannez le code affiché sur l'écran de l'accueil.")
 
 
 class NotPresent(DomainError):

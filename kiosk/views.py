@@ -601,14 +601,14 @@ def texts() -> dict:
     return {
         "ahead": gettext("Personnes avant vous : %(n)s", n="{n}"),
         "next": gettext("Vous êtes la prochaine personne appelée."),
-        "between": gettext("Attente estimée : entre %(low)s et %(high)s minutes.", low="{low}", high="{high}"),
-        "under": gettext("Attente estimée : moins de %(high)s minutes.", high="{high}"),
-        "long": gettext("Attente estimée : plus de 2 heures."),
+        "between": gettext("Vous attendrez entre %(low)s et %(high)s minutes environ.", low="{low}", high="{high}"),
+        "under": gettext("Vous attendrez moins de %(high)s minutes environ.", high="{high}"),
+        "long": gettext("Vous attendrez sans doute plus de 2 heures."),
         "unknown": gettext("Les agents ne reçoivent pas encore. Votre place est gardée. "
                            "Restez ici : votre numéro s'affichera sur l'écran."),
         "offline": gettext("Connexion perdue. La page se met à jour dès que la connexion revient."),
         "online": gettext("Cette page se met à jour toute seule."),
-        "serving": gettext("Vous êtes reçu à : %(desk)s", desk="{desk}"),
+        "serving": gettext("Nous vous recevons à : %(desk)s", desk="{desk}"),
         "round": gettext(ROUND, n="{n}"),
         "wake_on": gettext("L'écran reste allumé."),
         "wake_off": gettext("L'écran peut s'éteindre."),

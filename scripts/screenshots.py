@@ -28,20 +28,20 @@ from accueil.checkin import check_in  # noqa: E402
 from accueil.clock import service_day, utcnow  # noqa: E402
 from accueil.demo import demo_password  # noqa: E402
 from accueil.devices import create_enrolment  # noqa: E402
-from accueil.i18n import LOCALES  # noqa: E402
-from accueil.models import Desk, Site  # noqa: E402
+from accueil.i18n import STAFF_LOCALES, VISITOR_LOCALES  # noqa: E402
+from accueil.models import Desk, Site, Ticket  # noqa: E402
 from accueil.tickets import call_next, call_ticket, finish  # noqa: E402
 from accueil.tickets import start as start_visit  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.conftest import make_nir  # noqa: E402
 from tests.live import start_live_server  # noqa: E402
 
-PHONE = [(360, 740)]
+PHONE = [(360, 740), (320, 640)]
 TABLETS = [(1024, 768), (768, 1024), (1280, 800)]
 PC = [(1920, 1080)]
 WALL = [(1920, 1080), (1080, 1920), (1280, 800)]
-CONSOLE_LANGUAGES = ("fr", "en", "ar")
-"""The console is offered in these; the visitor's screens in every language of the catalogues."""
+CONSOLE_LANGUAGES = STAFF_LOCALES
+"""The console and the display are offered in these; the visitor's screens in all eight (VISITOR_LOCALES)."""
 
 
 class Shooter:
@@ -147,7 +147,7 @@ def kiosk_and_display(shooter: Shooter) -> None:
     from accueil import audiences
 
     calls(shooter.live, 5)
-    for lang in LOCALES:
+    for lang in STAFF_LOCALES:
         for size in WALL:
             context, page = enrolled(shooter, "kiosk", size, lang)
             page.wait_for_function("() => { const i = document.getElementById('qr-image');"
@@ -172,29 +172,48 @@ def kiosk_and_display(shooter: Shooter) -> None:
 
 
 def phone_screens(shooter: Shooter) -> None:
+    """Every screen a visitor's phone shows, in every visitor language and phone size: the typed code, both steps,
+    a refusal, the ticket waiting, called, and the survey after the visit."""
     live = shooter.live
-    site_id, _ = site_and_desk(live)
+    site_id, desk_id = site_and_desk(live)
     from accueil.presence import PresenceCodes
 
     codes = PresenceCodes(live.app.config["SECRET_KEY"])
-    for lang in LOCALES:
-        for size in PHONE:
+    for n, lang in enumerate(VISITOR_LOCALES):
+        for m, size in enumerate(PHONE):
             context = shooter.context(size, lang, phone=True)
             page = context.new_page()
             page.goto(f"{live.url}/c")
             shooter.shoot(page, "phone", "code", lang, size)
             page.goto(f"{live.url}/k/chaumont/{codes.issue(site_id, now=utcnow())}")
             shooter.shoot(page, "phone", "step1", lang, size)
+            page.click("#language-menu summary")
+            shooter.shoot(page, "phone", "languages", lang, size)
             page.goto(f"{live.url}/k/chaumont?rdv=oui")
             shooter.shoot(page, "phone", "step2", lang, size)
             page.fill("#nir", "1 23 45 67 890 123 45")
             page.click("button[type=submit]")
             shooter.shoot(page, "phone", "step2-error", lang, size)
-            page.fill("#nir", make_nir(700 + LOCALES.index(lang)))
+            page.fill("#nir", make_nir(700 + n * len(PHONE) + m))
             page.fill("#phone", "06 12 34 56 78")
+            page.locator("#needs-group summary").click()
+            page.check("input[name=needs][value=lsf]")
             page.click("button[type=submit]")
             page.wait_for_url("**/ticket/**")
             shooter.shoot(page, "phone", "ticket", lang, size)
+            public_id = page.url.rsplit("/", 1)[1]
+            with live.db.write_session() as s:
+                ticket_id = s.exec(select(Ticket.id).where(Ticket.public_id == public_id)).one()
+                call_ticket(s, site_id=site_id, ticket_id=ticket_id, desk_id=desk_id, now=utcnow())
+                s.commit()
+            page.wait_for_selector("body.turn")
+            shooter.shoot(page, "phone", "turn", lang, size)
+            with live.db.write_session() as s:
+                start_visit(s, site_id=site_id, ticket_id=ticket_id, now=utcnow())
+                finish(s, site_id=site_id, ticket_id=ticket_id, now=utcnow())
+                s.commit()
+            page.wait_for_selector("form.survey")  # the page reloads itself when the visit ends
+            shooter.shoot(page, "phone", "survey", lang, size)
             context.close()
 
 

@@ -5,11 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=${PYBABEL:-.venv/bin/pybabel}
-LOCALES=(en ar)
+# What a visitor reads (the shared strings: the domain's messages, the messages sent to phones; the kiosk surface:
+# check-in, ticket, survey) is in eight languages; the staff's console and the waiting-room screen in three
+# (accueil/i18n.py: VISITOR_LOCALES, STAFF_LOCALES).
+VISITOR_LOCALES=(en ar es pt tr ro uk)
+STAFF_LOCALES=(en ar)
 PARTS=(. kiosk display agent_console)
 
 for part in "${PARTS[@]}"; do
   dir="$part/translations"
+  case "$part" in
+    .|kiosk) LOCALES=("${VISITOR_LOCALES[@]}") ;;
+    *) LOCALES=("${STAFF_LOCALES[@]}") ;;
+  esac
   case "${1:-}" in
     update)
       mkdir -p "$dir"

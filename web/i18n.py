@@ -1,4 +1,5 @@
-"""Languages: French first, English and Arabic (right to left); chosen on every page."""
+"""Languages: eight on the visitors' pages, French, English and Arabic (right to left) on the staff's; chosen on
+every page."""
 from __future__ import annotations
 
 import re
@@ -9,26 +10,45 @@ from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
 from accueil.errors import DomainError
-from accueil.i18n import LOCALES
+from accueil.i18n import STAFF_LOCALES, VISITOR_LOCALES
 from accueil.lifecycle import STATUS_LABELS
 
-_NAMES = {"fr": ("Français", "ltr"), "en": ("English", "ltr"), "ar": ("العربية", "rtl")}
-LANGUAGES = {code: _NAMES[code] for code in LOCALES}
-DEFAULT = LOCALES[0]
+# Each language's name in its own words and script, and its direction.
+_NAMES = {"fr": ("Français", "ltr"), "en": ("English", "ltr"), "ar": ("العربية", "rtl"), "es": ("Español", "ltr"),
+          "pt": ("Português", "ltr"), "tr": ("Türkçe", "ltr"), "ro": ("Română", "ltr"), "uk": ("Українська", "ltr")}
+LANGUAGES = {code: _NAMES[code] for code in VISITOR_LOCALES}
+STAFF_LANGUAGES = {code: _NAMES[code] for code in STAFF_LOCALES}
+DEFAULT = VISITOR_LOCALES[0]
 COOKIE = "lang"
 
 bp = Blueprint("i18n", __name__)
+_staff_blueprints: set[str] = set()
+
+
+def staff_only(blueprint: Blueprint) -> Blueprint:
+    """Mark a surface as the staff's: its pages speak French, English or Arabic (every other page is a visitor's)."""
+    _staff_blueprints.add(blueprint.name)
+    return blueprint
+
+
+def offered() -> dict:
+    """Return the languages this request's page is offered in."""
+    if request and request.blueprint and request.blueprint.split(".")[0] in _staff_blueprints:
+        return STAFF_LANGUAGES
+    return LANGUAGES
 
 
 def select_locale() -> str:
     """Return the language chosen on a page (a cookie), else the best of the browser's (Accept-Language), else
-    French: an Arabic phone opens in Arabic, and keeps what its visitor picks."""
+    French: a Turkish phone opens in Turkish, and keeps what its visitor picks. A staff page whose chosen language
+    it does not offer takes the browser's best among its own."""
     if not request:
         return DEFAULT
+    languages = offered()
     lang = request.cookies.get(COOKIE)
-    if lang in LANGUAGES:
+    if lang in languages:
         return lang
-    return request.accept_languages.best_match(LANGUAGES.keys()) or DEFAULT
+    return request.accept_languages.best_match(languages.keys()) or DEFAULT
 
 
 def direction() -> str:
@@ -78,4 +98,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _languages():
-        return {"languages": LANGUAGES, "current_language": str(get_locale()), "text_direction": direction()}
+        return {"languages": offered(), "current_language": str(get_locale()), "text_direction": direction()}

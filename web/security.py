@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_err):
-        return error_page(400, gettext("La page a expiré. Revenez en arrière et recommencez."))
+        return error_page(400, gettext("La page est restée ouverte trop longtemps. Revenez en arrière et recommencez."))
 
     @app.errorhandler(400)
     def _bad_request(_err):

@@ -39,7 +39,8 @@ def new_page(browser, *, phone: bool = False, **kw):
         kw.setdefault("viewport", {"width": 320, "height": 640})
         kw.setdefault("is_mobile", True)
         kw.setdefault("has_touch", True)
-    context = browser.new_context(locale="fr-FR", **kw)
+    kw.setdefault("locale", "fr-FR")
+    context = browser.new_context(**kw)
     context.add_init_script(path=str(AXE))  # injected by the browser itself: the page's CSP still applies
     return context.new_page()
 

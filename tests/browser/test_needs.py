@@ -85,7 +85,7 @@ def test_a_call_back_visitor_is_told_not_to_wait_and_may_still_take_a_ticket(bro
     phone.click("text=Prendre mon ticket")
     phone.wait_for_url(f"{live.url}/k/chaumont/rappel")
     local = at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
-    assert phone.text_content("#callback-time").strip() == "La CAF va vous appeler aujourd'hui."
+    assert phone.text_content("#callback-time").strip() == "La Caf va vous appeler aujourd'hui."
     assert local not in phone.content()  # no detail of the appointment to whoever typed the number
     assert table_counts(live.db) == before
     assert axe_violations(phone) == []

@@ -38,8 +38,8 @@ NIR_CHARACTERS = (
     "Le numéro de sécurité sociale contient seulement des chiffres. "
     "Pour la Corse, il peut contenir 2A ou 2B."
 )
-NIR_MISSING_KEY = "Il manque les deux derniers chiffres : la clé. Ils sont sur votre carte Vitale."
-NIR_WRONG_KEY = "La clé ne correspond pas : vérifiez les deux derniers chiffres."
+NIR_MISSING_KEY = "Il manque les deux derniers chiffres. Ils sont sur votre carte Vitale."
+NIR_WRONG_KEY = "Le numéro est faux. Vérifiez les deux derniers chiffres."
 NIR_EMPTY = "Vous n'avez pas écrit de numéro de sécurité sociale."
 PHONE_CHARACTERS = "Le numéro de téléphone contient seulement des chiffres. Il peut commencer par +."
 PHONE_UNKNOWN = "Ce numéro de téléphone n'existe pas. Vérifiez-le."

@@ -73,7 +73,7 @@ def test_the_secret_is_required_and_never_shown():
 
 
 def test_the_error_says_to_scan_the_code_on_the_screen():
-    assert ExpiredCode().message == "Ce code a expiré. Scannez le code affiché sur l'écran de l'accueil."
+    assert ExpiredCode().message == "Ce code est trop ancien. Scannez le code affiché sur l'écran de l'accueil."
 
 
 def test_the_presence_window_lasts_a_quarter_of_an_hour():

@@ -186,7 +186,7 @@ def test_appointments_import_reports_counts_and_bad_lines(instance, tmp_path):
     first = accueil(instance, "appointments", "import", str(export), "--site", "chaumont")
     assert first.returncode == 2  # some lines were refused
     assert "Créés : 1. Modifiés : 0. Inchangés : 0. Refusés : 1." in first.stdout
-    assert "ligne 3 : La clé ne correspond pas" in first.stdout
+    assert "ligne 3 : Le numéro est faux" in first.stdout
     assert "295109912611199" not in first.stdout + first.stderr
     again = accueil(instance, "appointments", "import", str(export), "--site", "chaumont")
     assert "Créés : 0. Modifiés : 0. Inchangés : 1. Refusés : 1." in again.stdout

@@ -514,7 +514,7 @@ def test_assisted_registration_bad_input_says_what_to_fix_and_stores_nothing(app
         ({"nir": make_nir(1)}, "Dites si la personne a un rendez-vous."),
         ({"appointment": "no"}, "Écrivez le numéro de sécurité sociale, ou cochez « Sans numéro »."),
         ({"appointment": "no", "nir": "1 85 01 75 056 001"}, "Il manque les deux derniers chiffres"),
-        ({"appointment": "no", "nir": make_nir(1)[:-2] + "00"}, "La clé ne correspond pas"),
+        ({"appointment": "no", "nir": make_nir(1)[:-2] + "00"}, "Le numéro est faux"),
         ({"appointment": "no", "no_nir": "1", "phone": "06 12 34"}, "Le numéro de téléphone a 10 chiffres"),
     ]
     for data, message in cases:

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.both_engines  # also on a real PostgreSQL (tests/confte
 
 WRONG_KEY = "295109912611199"
 NIR_ERRORS = {
-    WRONG_KEY: "La clé ne correspond pas : vérifiez les deux derniers chiffres.",
-    "2951099126111": "Il manque les deux derniers chiffres : la clé. Ils sont sur votre carte Vitale.",
+    WRONG_KEY: "Le numéro est faux. Vérifiez les deux derniers chiffres.",
+    "2951099126111": "Il manque les deux derniers chiffres. Ils sont sur votre carte Vitale.",
     "29510991261119": "Le numéro a 15 chiffres, vous en avez tapé 14.",
     "2951099126111933": "Le numéro a 15 chiffres, vous en avez tapé 16.",
     "2951O99126111AB": "Le numéro de sécurité sociale contient seulement des chiffres. Pour la Corse, il peut contenir 2A ou 2B.",
@@ -160,7 +160,7 @@ def test_bad_codes_give_a_plain_page_and_no_presence(app, client, code):
     before = table_counts(app.extensions["accueil.db"])
     r = client.get(f"/k/chaumont/{code}")
     assert r.status_code == 410
-    assert "Ce code a expiré. Scannez le code affiché sur l'écran de l'accueil." in text_of(r)
+    assert "Ce code est trop ancien. Scannez le code affiché sur l'écran de l'accueil." in text_of(r)
     assert "<script>x" not in r.get_data(as_text=True)
     assert client.get("/k/chaumont").status_code == 403  # no presence was remembered
     assert table_counts(app.extensions["accueil.db"]) == before

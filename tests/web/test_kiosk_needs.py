@@ -127,7 +127,7 @@ def test_a_call_back_only_gets_no_ticket_and_no_detail_of_the_appointment(app, c
     page = callback_page(app, client, 20, needs=["lsf"])
     assert page.status_code == 200
     body = text_of(page)
-    assert "La CAF va vous appeler aujourd&#39;hui." in body or "La CAF va vous appeler aujourd'hui." in body
+    assert "La Caf va vous appeler aujourd&#39;hui." in body or "La Caf va vous appeler aujourd'hui." in body
     assert local not in body  # whoever typed the number learns no time (an agent tells it)
     assert "Vous n'avez pas besoin d'attendre ici." in body and "Je veux quand même voir quelqu'un" in body
     assert table_counts(db(app)) == before
