@@ -87,7 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     i18n.init_app(app)
     security.init_app(app)
-    app.register_blueprint(vendor.bp)
+    vendor.init_app(app)
     app.register_blueprint(i18n.staff_only(devices.bp))
     branding.init_app(app)
     socketio = SocketIO(app, async_mode=_async_mode(app), message_queue=app.config["REDIS_URL"], channel="accueil",

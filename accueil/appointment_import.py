@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from accueil.clock import utcnow
+from accueil.clock import read_day, utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
 from accueil.history import site_changed
 from accueil.i18n import N_
@@ -84,12 +84,10 @@ def read_csv(data: bytes | str) -> tuple[int, Iterator[tuple[int, dict]]]:
 
 
 def _parse_day(value: str) -> date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise InvalidInput(N_("Date illisible : écrivez AAAA-MM-JJ ou JJ/MM/AAAA."), field="date")
+    day = read_day(value)
+    if day is None:
+        raise InvalidInput(N_("Date illisible : écrivez AAAA-MM-JJ ou JJ/MM/AAAA."), field="date")
+    return day
 
 
 def _parse_time(value: str) -> time:

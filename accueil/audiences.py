@@ -8,7 +8,8 @@ Four audiences, each with its rule, stated once:
   from ``CALL_FIELDS`` and ``QUEUE_FIELDS``.
 - **phone** (the visitor's ticket page, reached through the ticket's secret link): that one
   ticket's number, state, queue, people ahead, wait range, desk when called and its own
-  appointment time. Never another ticket, a NIR, a phone number, an internal id (``PHONE_FIELDS``).
+  appointment time, and the link of the documents it was asked to provide. Never another ticket, a NIR, a
+  phone number, an internal id (``PHONE_FIELDS``).
 - **api** (``GET /api/v1/sites/SLUG/queues``, an integration holding a ``queues:read`` token):
   the display's fields plus each queue's wait range for someone joining now (``API_CALL_FIELDS``);
   ``GET /api/v1/tickets/LINK``, whoever holds a ticket's link: the phone's fields without the
@@ -41,7 +42,7 @@ CALL_FIELDS = ("key", "code", "letter", "place", "kind", "at", "time")
 QUEUE_FIELDS = ("letter", "name", "count")
 """The only fields of a queue a display receives (the API adds ``estimate``)."""
 PHONE_FIELDS = ("v", "code", "status", "place", "queue", "letter", "ahead", "estimate", "desk", "directions", "round",
-                "says", "appointment_at", "appointment_kind", "appointment_not_found", "day")
+                "says", "appointment_at", "appointment_kind", "appointment_not_found", "day", "documents")
 """The only fields of a ticket its visitor's page receives (tests hold every payload to this list)."""
 
 
@@ -184,6 +185,7 @@ def phone_fields(state: SiteState, ticket, appointment) -> dict:
         "appointment_kind": appointment.kind if appointment else None,  # "phone": a call-back, not a visit
         "appointment_not_found": ticket.appointment_not_found,
         "day": ticket.service_day.isoformat(),
+        "documents": ticket.checklist,  # the link secret of the documents to provide (accueil.documents), if given
     }
 
 

@@ -36,3 +36,18 @@ def end_of_service_day(day: date, tz: str = DEFAULT_TIMEZONE) -> datetime:
 def local_hour(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> int:
     """Return the hour (0-23) of *moment* on the site's clock."""
     return as_utc(moment).astimezone(ZoneInfo(tz)).hour
+
+
+def read_day(value: object, *, field: str = "date") -> date | None:
+    """Return the day written as AAAA-MM-JJ (a date field's value) or JJ/MM/AAAA, None when empty; raise
+    InvalidInput naming *field* for anything else (another script's digits, a day that does not exist)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    if text.isascii():
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    raise InvalidInput(N_("Date illisible : écrivez AAAA-MM-JJ ou JJ/MM/AAAA."), field=field)

@@ -57,6 +57,10 @@ class Site(SQLModel, table=True):
     logo_version: int = 0
     """Positive while the site has a logo (SiteLogo), one more with each new one so pages ask for it again;
     0 or negative: none (its magnitude kept, so a logo uploaded later gets an address never used)."""
+    documents_days: int = 30
+    """A list of documents to provide (Checklist) stays reachable through its link this many days."""
+    documents_how: str | None = Field(default=None, max_length=400)
+    """How to send the documents, as the site's supervisor wrote it; None: the product's words, translated."""
 
 
 class SiteLogo(SQLModel, table=True):
@@ -239,6 +243,9 @@ class Ticket(SQLModel, table=True):
     """The visitor left the queue from their page (« Je pars »): cancelled by them, not by an agent."""
     form_key: str | None = Field(default=None, max_length=32)
     """A hash of the check-in form's one-time key (accueil.checkin): the same form never makes two tickets."""
+    checklist: str | None = Field(default=None, max_length=43)
+    """The link secret of the documents the visitor was last asked for today (Checklist), shown on the ticket's
+    page; erased with the personal data, after which only the visitor's own link leads to the list."""
     # Figures kept with the anonymous ticket (statistics read these, not the personal data):
     arrival_hour: int | None = None
     """Local hour of arrival at the site (0-23)."""
@@ -384,6 +391,8 @@ class Notice(SQLModel, table=True):
     done_at: datetime | None = _instant()
     reason: str | None = Field(default=None, max_length=200)
     """Why it failed, expired or was dropped (the provider's answer, for the agent and supervisor)."""
+    link: str | None = Field(default=None, max_length=200)
+    """The address the message gives (the list of documents to provide), for the kinds that give one."""
 
 
 class PushSubscription(SQLModel, table=True):
@@ -396,3 +405,47 @@ class PushSubscription(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", unique=True)
     data_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _instant(nullable=False)
+
+
+class DocumentKind(SQLModel, table=True):
+    """A site's change to the network's catalogue of documents (accueil.documents.CATALOGUE): one of the
+    network's entries hidden, or a document of the site's own, named by its supervisor (in French)."""
+
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    key: str = Field(max_length=40)
+    """The network entry's key, or « site-N » for a document of the site's own."""
+    hidden: bool = False
+    name: str | None = Field(default=None, max_length=80)
+    description: str | None = Field(default=None, max_length=160)
+    pictogram: str | None = Field(default=None, max_length=40)
+
+
+class Checklist(SQLModel, table=True):
+    """The documents a visitor was asked to provide: document kinds, a date and chosen phrases, nothing more.
+
+    It names nobody: no NIR, name, phone or ticket number. Its secret is the visitor's link, valid until
+    *expires_at*; then the secret is erased and the row stays for the statistics (which documents, which week,
+    which queue's visitors).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret: str | None = Field(default=None, max_length=43, unique=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    service_day: date = Field(index=True)
+    created_at: datetime = _instant(nullable=False)
+    expires_at: datetime = _instant(nullable=False)
+    due_on: date | None = None
+    """The date the visitor is asked to provide the documents by, if the agent gave one."""
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One document of a Checklist, with the phrase the agent chose for it (accueil.documents.PHRASES)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True)
+    position: int = 0
+    key: str = Field(max_length=40)
+    phrase: str | None = Field(default=None, max_length=20)

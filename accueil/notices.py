@@ -33,7 +33,7 @@ SMS = 1
 PUSH = 2
 CHANNELS = (("sms", SMS), ("push", PUSH))
 
-SOON, CALL, NOSHOW = "soon", "call", "no_show"
+SOON, CALL, NOSHOW, DOCUMENTS = "soon", "call", "no_show", "documents"
 PENDING, SENT, FAILED, EXPIRED, DROPPED = "pending", "sent", "failed", "expired", "dropped"
 
 SOON_AFTER = timedelta(minutes=2)
@@ -63,11 +63,12 @@ def _insert(dialect: str):
 _INSERT = {"postgresql": _insert("postgresql"), "sqlite": _insert("sqlite")}
 
 
-def _rows(ticket, kind: str, round_: int, now: datetime, desk: Desk | None = None) -> list[dict]:
+def _rows(ticket, kind: str, round_: int, now: datetime, desk: Desk | None = None,
+          link: str | None = None) -> list[dict]:
     return [{
         "ticket_id": ticket.id, "site_id": ticket.site_id, "service_day": ticket.service_day, "kind": kind,
         "round": round_, "channel": channel, "locale": ticket.locale or "fr", "code": ticket.code,
-        "desk": desk.name if desk else None, "directions": desk.directions if desk else None,
+        "desk": desk.name if desk else None, "directions": desk.directions if desk else None, "link": link,
         "status": PENDING, "attempts": 0, "created_at": now, "next_at": now,
     } for channel in channels(ticket.reach)]
 
@@ -89,6 +90,18 @@ def on_transition(session: Session, ticket: Ticket, action: str, now: datetime) 
         return
     desk = session.get(Desk, ticket.desk_id) if ticket.desk_id is not None else None
     _write(session, _rows(ticket, CALL, ticket.recalls, as_utc(now), desk))
+
+
+def on_documents(session: Session, ticket: Ticket, link: str, *, again: bool, now: datetime) -> None:
+    """Queue the message that gives the visitor the address of their list of documents (accueil.documents), when
+    they chose SMS or push; a list given again to the same ticket is a new round."""
+    if not ticket.reach:
+        return
+    round_ = 0
+    if again:
+        round_ = 1 + (session.exec(select(func.max(Notice.round)).where(Notice.ticket_id == ticket.id,
+                                                                        Notice.kind == DOCUMENTS)).one() or 0)
+    _write(session, _rows(ticket, DOCUMENTS, round_, as_utc(now), link=link))
 
 
 _REACHABLE = (select(Ticket)
@@ -170,6 +183,8 @@ def still_true(notice: Notice, ticket: Ticket | None, today: date) -> str | None
         return "ticket erased"
     if ticket.service_day != today:  # the notice's day is its ticket's
         return "another day"
+    if notice.kind == DOCUMENTS:
+        return None if notice.link else "no link"  # a list is worth having whatever the ticket's state
     wanted = {SOON: WAITING, CALL: CALLED, NOSHOW: NO_SHOW}[notice.kind]
     if ticket.status != wanted:
         return f"ticket {ticket.status}"

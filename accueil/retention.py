@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
+from accueil import documents
 from accueil.clock import as_utc, service_day
 from accueil.models import AgentSession, Appointment, PushSubscription, Site, Ticket
 
@@ -29,7 +30,8 @@ def last_expired_day(site: Site, now: datetime):
 
 
 def purge(session: Session, *, now: datetime) -> PurgeReport:
-    """Erase NIR, NIR hash, phone and push subscription of every expired ticket, and the appointments' NIR hash."""
+    """Erase NIR, NIR hash, phone, push subscription and the link to its list of documents of every expired ticket,
+    the appointments' NIR hash, and the link secret of every list of documents whose time is up."""
     now = as_utc(now)
     tickets = appointments = 0
     for site in session.exec(select(Site)).all():
@@ -40,9 +42,9 @@ def purge(session: Session, *, now: datetime) -> PurgeReport:
                 Ticket.site_id == site.id,
                 Ticket.service_day <= day,
                 or_(col(Ticket.nir_enc).is_not(None), col(Ticket.nir_hash).is_not(None),
-                    col(Ticket.phone_enc).is_not(None)),
+                    col(Ticket.phone_enc).is_not(None), col(Ticket.checklist).is_not(None)),
             )
-            .values(nir_enc=None, nir_hash=None, phone_enc=None, purged_at=now)
+            .values(nir_enc=None, nir_hash=None, phone_enc=None, checklist=None, purged_at=now)
         ).rowcount
         session.execute(delete(PushSubscription).where(col(PushSubscription.ticket_id).in_(
             select(Ticket.id).where(Ticket.site_id == site.id, Ticket.service_day <= day))))
@@ -52,6 +54,7 @@ def purge(session: Session, *, now: datetime) -> PurgeReport:
                    col(Appointment.nir_hash).is_not(None))
             .values(nir_hash=None)
         ).rowcount
+    documents.expire(session, now=now)  # a list of documents outlives the day through its own link only, for a while
     session.execute(delete(AgentSession).where(col(AgentSession.ended_at).is_not(None),
                                                col(AgentSession.ended_at) < now - ENDED_SESSIONS_KEPT))
     return PurgeReport(tickets, appointments)

@@ -60,7 +60,7 @@ class CallRow:
 
 
 _ACTIVE_FIELDS = ("id", "public_id", "letter", "number", "queue_id", "status", "desk_id", "recalls",
-                  "appointment_not_found")
+                  "appointment_not_found", "checklist")
 """What every audience needs of every active ticket: cheap columns (no date to parse, no blob)."""
 
 
@@ -75,7 +75,7 @@ class ActiveTicket:
 
     def __init__(self, values, day: date) -> None:
         (self.id, self.public_id, self.letter, self.number, self.queue_id, self.status, self.desk_id, self.recalls,
-         self.appointment_not_found) = values[:9]
+         self.appointment_not_found, self.checklist) = values[:10]
         self.service_day = day
         self.called_at = self.started_at = None
 

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from accueil import configuration as rules
-from accueil import needs
+from accueil import documents, needs
 from accueil.branding import LOGO_MAX, set_branding
 from accueil.clock import utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
@@ -45,7 +45,8 @@ bp.before_request(auth.guard)
 
 
 SECTIONS = {"site": N_("Le site"), "hours": N_("Horaires d'ouverture"), "queues": N_("Files d'attente"),
-            "desks": N_("Bureaux"), "agents": N_("Comptes des agents"), "messages": N_("Messages de l'écran")}
+            "desks": N_("Bureaux"), "agents": N_("Comptes des agents"), "messages": N_("Messages de l'écran"),
+            "documents": N_("Pièces à fournir")}
 """The configuration's sections, each a page of its own (/agent/configuration/<section>); devices have theirs."""
 SECTION_PATHS = "/<any(" + ", ".join(SECTIONS) + "):section>"
 
@@ -54,6 +55,8 @@ def _page(section: str | None, failed: Failed | None = None, status: int = 200):
     """The section's page (or, without one, the list of sections), confirmations beside what changed."""
     with database().session() as s:
         pic = rules.picture(s, current_user.site_id)
+        catalogue = documents.site_catalogue(s, current_user.site_id) if section == "documents" else []
+        hidden = documents.hidden_keys(s, current_user.site_id) if section == "documents" else set()
     flashed = get_flashed_messages(with_categories=True)
     done = {category.split(":", 1)[1]: message for category, message in flashed if category.startswith("ok:")}
     others = [(category, message) for category, message in flashed if not category.startswith("ok:")]
@@ -72,6 +75,8 @@ def _page(section: str | None, failed: Failed | None = None, status: int = 200):
         max_periods=rules.MAX_PERIODS, kinds=rules.KIND_LABELS, purposes=rules.PURPOSE_LABELS,
         roles=rules.ROLE_LABELS, capabilities=needs.CAPABILITY_LABELS, capability_codes=needs.codes,
         priority_rules=needs.PRIORITY_RULES, message_max=rules.MESSAGE_MAX, link_max=rules.LINK_MAX,
+        network=documents.CATALOGUE, own=[d for d in catalogue if d.own], hidden=hidden,
+        pictograms=documents.PICTOGRAMS, how_to_send=documents.HOW_TO_SEND,
     ), status
 
 
@@ -270,6 +275,43 @@ def edit_message(message_id: int):
 def delete_message(message_id: int):
     return _apply("messages", f"message-{message_id}-delete", "messages", gettext("Le message est retiré des écrans."),
                   rules.delete_display_message, {}, message_id=message_id)
+
+
+# --- documents to provide -------------------------------------------------------------------
+
+
+@bp.post("/documents")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def documents_how():
+    values = {"documents_how": request.form.get("documents_how", "")[:500],
+              "documents_days": request.form.get("documents_days", "")[:10]}
+    return _apply("documents", "documents", "documents", gettext("Les réglages des pièces à fournir sont enregistrés."),
+                  lambda s, site_id, now, **kw: documents.set_how(s, site_id=site_id, how=kw["documents_how"],
+                                                                  days=kw["documents_days"]), values, **values)
+
+
+@bp.post("/documents/own")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def documents_own():
+    values = {name: request.form.get(name, "")[:200] for name in ("name", "description", "pictogram")}
+    return _apply("documents", "document-new", "document-new", gettext("Le papier est ajouté à la liste."),
+                  lambda s, site_id, now, **kw: documents.add_own(s, site_id=site_id, **kw), values, **values)
+
+
+@bp.post("/documents/<key>/shown")
+@login_required
+@auth.supervisor_only
+@limiter.limit(LIMIT, key_func=agent_key)
+def document_shown(key: str):
+    shown = request.form.get("shown") == "1"
+    anchor = f"document-{key}" if key in documents.NETWORK else "documents-own"
+    message = gettext("Le papier est proposé aux agents.") if shown else gettext("Le papier n'est plus proposé aux agents.")
+    return _apply("documents", anchor, anchor, message,
+                  lambda s, site_id, now, **kw: documents.set_hidden(s, site_id=site_id, key=key, hidden=not shown), {})
 
 
 # --- agents ----------------------------------------------------------------------------------

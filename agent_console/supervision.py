@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from accueil import stats
+from accueil import documents, stats
 from accueil import supervision as rules
 from accueil.clock import service_day, utcnow
 from accueil.errors import DomainError
@@ -136,9 +136,18 @@ def statistics():
             "waits": _bars(list(fig.wait_buckets)),
             "satisfaction": _bars([(str(r), n) for r, n in fig.satisfaction.items()]),
         }
+    asked, names = [], {}
+    if fig is not None:  # « Pièces à fournir »: which documents are asked for, per week and per queue
+        with database().session() as s:
+            asked = documents.asked(s, site_id=current_user.site_id, start=fig.start, end=fig.end)
+            names = {d.key: d.name if d.own else gettext(d.name)
+                     for d in documents.site_catalogue(s, current_user.site_id)}
+        names |= {d.key: gettext(d.name) for d in documents.CATALOGUE}
     csv_url = url_for("supervision.statistics_csv", **{k: v for k, v in form.items() if v})
     return render_template("agent_console/statistics.html", fig=fig, form=form, error=error, queues=queues,
-                           logins=logins, charts=charts, csv_url=csv_url,
+                           logins=logins, charts=charts, csv_url=csv_url, asked=asked, document_names=names,
+                           asked_weeks=sorted({w for a in asked for w in a.weeks}),
+                           asked_queues=sorted({q for a in asked for q in a.queues}),
                            target=stats.CNAF_TARGET_MINUTES), (400 if error else 200)
 
 

@@ -2,7 +2,7 @@
 from flask import Flask
 from flask_socketio import SocketIO
 
-from kiosk import sockets
+from kiosk import documents, sockets  # noqa: F401 (documents: its routes, on the kiosk's blueprint)
 from kiosk.views import bp
 
 

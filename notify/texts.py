@@ -9,7 +9,7 @@ from flask_babel import force_locale, gettext
 
 from accueil.lifecycle import ROUND, call_round
 from accueil.models import Notice
-from accueil.notices import CALL, NOSHOW, SOON
+from accueil.notices import CALL, DOCUMENTS, NOSHOW, SOON
 
 
 def _place(notice: Notice) -> str:
@@ -29,6 +29,10 @@ def render(notice: Notice) -> tuple[str, str]:
             if notice.round:
                 text = gettext(ROUND, n=call_round(notice.round)) + ". " + text
             return gettext("C'est votre tour"), text
+        if notice.kind == DOCUMENTS:
+            return (gettext("Vos papiers à fournir"),
+                    gettext("Ticket %(code)s : voici la liste des papiers à fournir. %(link)s", code=notice.code,
+                            link=notice.link))
         if notice.kind == NOSHOW:
             return (gettext("Vous n'avez pas répondu à l'appel"),
                     gettext("Ticket %(code)s : vous n'avez pas répondu à l'appel. Allez à l'accueil.", code=notice.code))

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from accueil import documents  # noqa: E402
 from accueil.checkin import check_in  # noqa: E402
 from accueil.clock import service_day, utcnow  # noqa: E402
 from accueil.demo import demo_password  # noqa: E402
@@ -210,9 +211,21 @@ def phone_screens(shooter: Shooter) -> None:
             shooter.shoot(page, "phone", "turn", lang, size)
             with live.db.write_session() as s:
                 start_visit(s, site_id=site_id, ticket_id=ticket_id, now=utcnow())
+                keys = ["avis-impot", "rib", "fiches-paie", "quittance-loyer", "titre-sejour"]
+                request = documents.read_request(keys, {"rib": "copie", "fiches-paie": "3-mois"},
+                                                 (utcnow() + timedelta(days=14)).date().isoformat(),
+                                                 offered=list(documents.CATALOGUE), today=service_day(utcnow()))
+                checklist = documents.give(s, site_id=site_id, ticket_id=ticket_id, request=request, now=utcnow())
+                s.commit()
+            page.wait_for_selector("#documents-box:not([hidden])")
+            shooter.shoot(page, "phone", "serving-documents", lang, size)
+            page.goto(f"{live.url}/pieces/{checklist.secret}")
+            shooter.shoot(page, "phone", "documents", lang, size)
+            with live.db.write_session() as s:
                 finish(s, site_id=site_id, ticket_id=ticket_id, now=utcnow())
                 s.commit()
-            page.wait_for_selector("form.survey")  # the page reloads itself when the visit ends
+            page.goto(f"{live.url}/ticket/{public_id}")
+            page.wait_for_selector("form.survey")
             shooter.shoot(page, "phone", "survey", lang, size)
             context.close()
 
@@ -243,11 +256,16 @@ def console_screens(shooter: Shooter) -> None:
                         page.click("#call-next")
                         page.wait_for_timeout(500)
                     shooter.shoot(page, "console", "in-hand", lang, size)
+                    hand = page.locator(".in-hand a[id^=documents-]")
+                    if hand.count():
+                        page.goto(live.url + hand.first.get_attribute("href"))
+                        shooter.shoot(page, "console", "documents", lang, size)
                 else:
                     for screen, path in (("supervision", "/agent/supervision"), ("statistics", "/agent/statistics"),
                                          ("configuration", "/agent/configuration"),
                                          *((f"configuration-{x}", f"/agent/configuration/{x}")
-                                           for x in ("site", "hours", "queues", "desks", "agents")),
+                                           for x in ("site", "hours", "queues", "desks", "agents", "messages",
+                                                     "documents")),
                                          ("devices", "/agent/devices")):
                         page.goto(live.url + path)
                         shooter.shoot(page, "console", screen, lang, size)

@@ -14,7 +14,8 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-VISITOR_SOURCES = ["accueil/identity.py", "accueil/checkin.py", "accueil/presence.py", "notify/texts.py"]
+VISITOR_SOURCES = ["accueil/identity.py", "accueil/checkin.py", "accueil/presence.py", "accueil/documents.py",
+                   "notify/texts.py"]
 KEYWORDS = {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2)}
 
 MAX_WORDS = 15

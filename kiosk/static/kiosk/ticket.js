@@ -52,6 +52,14 @@
     document.body.setAttribute("data-alerted", String(Number(document.body.getAttribute("data-alerted") || 0) + 1));
   }
 
+  // « Papiers à fournir »: the list an agent gave, its link shown at once (the address's form comes from the page).
+  function showDocuments(secret) {
+    var box = $("documents-box"), link = $("documents-link");
+    if (!box || !link) { return; }
+    if (secret) { link.setAttribute("href", box.getAttribute("data-href").replace("SECRET", encodeURIComponent(secret))); }
+    box.hidden = !secret;
+  }
+
   function render(state) {
     if (!state || !state.status) { return; }
     if (["waiting", "called", "serving"].indexOf(state.status) < 0) {
@@ -86,6 +94,7 @@
       alertVisitor();
     }
     if (typeof state.round === "number") { round = state.round; }
+    showDocuments(state.documents);
     shown = state.status;
     root.setAttribute("data-status", shown);
   }
