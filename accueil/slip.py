@@ -1,7 +1,8 @@
 """The printed ticket of a visitor registered at the desk: what it holds, and nothing more.
 
 The visitor leaves with their number, their queue, the time, the office's name and a QR code to
-their ticket's live page (its secret link: the slip is theirs). No NIR, no phone number, no name.
+their ticket's live page (its secret link: the slip is theirs), and another to the list of documents they were
+asked to provide, if any. No NIR, no phone number, no name.
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ class Slip:
     """The service day, YYYY-MM-DD (the surface writes it in the reader's language)."""
     public_id: str
     """The ticket's link secret: the surface turns it into the address the QR code opens."""
+    documents: str | None = None
+    """The link secret of the documents the visitor was asked to provide today (accueil.documents), if any: a
+    second QR code opens that list."""
 
 
 def printer_of(session: Session, *, site_id: int, agent_id: int) -> str | None:
@@ -47,4 +51,4 @@ def slip_of(session: Session, *, site_id: int, ticket_id: int) -> Slip:
         raise NotFound(N_("Ce ticket n'existe pas."))
     arrived = as_utc(ticket.arrived_at).astimezone(ZoneInfo(site.timezone))
     return Slip(office=site.name, code=ticket.code, letter=ticket.letter, number=ticket.number, queue=queue.name, time=arrived.strftime("%H:%M"),
-                day=ticket.service_day.isoformat(), public_id=ticket.public_id)
+                day=ticket.service_day.isoformat(), public_id=ticket.public_id, documents=ticket.checklist)

@@ -458,6 +458,22 @@ def _ticket_link(slip) -> str:
     return base + url_for("kiosk.ticket", public_id=slip.public_id)
 
 
+def _documents_link(slip) -> str | None:
+    """The address of the list of documents the visitor was given, if any (its second QR code)."""
+    if not slip.documents:
+        return None
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    return base + url_for("kiosk.documents_page", secret=slip.documents)
+
+
+def _qr_svg(link: str) -> Response:
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    response = Response(image.to_string(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/register/<int:ticket_id>")
 @login_required
 def registered(ticket_id: int):
@@ -478,11 +494,21 @@ def slip_qr(ticket_id: int):
         slip, _printer = _slip(ticket_id)
     except DomainError:
         abort(404)
-    image = qrcode.make(_ticket_link(slip), image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2,
-                        error_correction=qrcode.constants.ERROR_CORRECT_M)
-    response = Response(image.to_string(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _qr_svg(_ticket_link(slip))
+
+
+@bp.get("/register/<int:ticket_id>/pieces.svg")
+@login_required
+def slip_documents_qr(ticket_id: int):
+    """The QR code of the list of documents the registered visitor was given, for the slip (its site's agents)."""
+    try:
+        slip, _printer = _slip(ticket_id)
+    except DomainError:
+        abort(404)
+    link = _documents_link(slip)
+    if link is None:
+        abort(404)
+    return _qr_svg(link)
 
 
 @bp.post("/register/<int:ticket_id>/print")
@@ -498,7 +524,8 @@ def print_registered(ticket_id: int):
         flash(gettext("Votre bureau n'a pas d'imprimante à tickets. Imprimez avec le navigateur."), "error")
     else:
         try:
-            print_slip(printer, slip, link=_ticket_link(slip), words=_slip_words())
+            print_slip(printer, slip, link=_ticket_link(slip), words=_slip_words(),
+                       documents_link=_documents_link(slip))
         except PrinterUnavailable:
             flash(gettext("L'imprimante du bureau ne répond pas. Le ticket est bien créé : dites le numéro à la "
                           "personne, ou imprimez avec le navigateur."), "error")
@@ -510,7 +537,8 @@ def print_registered(ticket_id: int):
 def _slip_words() -> dict[str, str]:
     """The printed slip's phrases, in the console's language."""
     return {"number": gettext("Votre numéro"), "queue": gettext("File :"), "arrived": gettext("Arrivée à"),
-            "scan": gettext("Suivez votre tour sur votre téléphone : scannez ce code.")}
+            "scan": gettext("Suivez votre tour sur votre téléphone : scannez ce code."),
+            "documents": gettext("Vos papiers à fournir : scannez ce code.")}
 
 
 # --- devices (supervisors) -------------------------------------------------------------------

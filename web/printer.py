@@ -25,11 +25,13 @@ def _host_port(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def print_slip(address: str, slip: Slip, *, link: str, words: dict[str, str], timeout: float = TIMEOUT) -> None:
+def print_slip(address: str, slip: Slip, *, link: str, words: dict[str, str], timeout: float = TIMEOUT,
+               documents_link: str | None = None) -> None:
     """Print *slip* on the printer at *address*: the office, the number large, the queue and time, the QR code.
 
-    *link* is the ticket page's address the QR code opens; *words* the slip's phrases in the reader's language
-    (« number », « queue », « arrived », « scan »). Raise PrinterUnavailable when it cannot be printed.
+    *link* is the ticket page's address the QR code opens; *documents_link*, the list of documents to provide, a
+    second QR code; *words* the slip's phrases in the reader's language (« number », « queue », « arrived »,
+    « scan », « documents »). Raise PrinterUnavailable when it cannot be printed.
     """
     from escpos.exceptions import Error as EscposError  # imported when printing: the library loads its profiles
     from escpos.printer import Network
@@ -50,6 +52,10 @@ def print_slip(address: str, slip: Slip, *, link: str, words: dict[str, str], ti
         printer.ln()
         printer.qr(link, size=6, native=True)
         printer.textln(words["scan"])
+        if documents_link:
+            printer.ln()
+            printer.qr(documents_link, size=6, native=True)
+            printer.textln(words["documents"])
         printer.cut()
     except (OSError, EscposError) as err:
         log.warning("slip printer %s: %s", address, type(err).__name__)

@@ -164,3 +164,20 @@ def test_the_slip_and_its_qr_code_are_for_the_tickets_site_only(app):
         assert other.get(path).status_code == 404, path
     assert other.post(f"/agent/register/{ticket_id}/print", json=False).status_code == 404
     assert app.test_client().get(f"/agent/register/{ticket_id}/qr.svg").status_code == 303  # to the sign-in page
+
+
+def test_the_slip_of_a_visitor_given_a_list_of_documents_carries_its_qr_code(app, printer):
+    agent, ticket_id = registered(app, printer.address)
+    assert 'id="slip-documents"' not in agent.get(f"/agent/register/{ticket_id}").get_data(as_text=True)
+    assert agent.get(f"/agent/register/{ticket_id}/pieces.svg").status_code == 404
+    r = agent.post(f"/agent/tickets/{ticket_id}/pieces", json=False, documents=["rib"], retour="enregistrement")
+    assert r.status_code == 303 and r.headers["Location"].endswith("retour=enregistrement")
+    assert 'id="slip-documents"' in agent.get(f"/agent/register/{ticket_id}").get_data(as_text=True)
+    with db(app).session() as s:
+        ticket = s.get(Ticket, ticket_id)
+    qr = agent.get(f"/agent/register/{ticket_id}/pieces.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    assert agent.post(f"/agent/register/{ticket_id}/print", json=False).status_code == 303
+    data = printer.slip()
+    assert f"/ticket/{ticket.public_id}".encode() in data and f"/pieces/{ticket.checklist}".encode() in data
+    assert data.count(b"\x1d(k\x03\x001Q0") == 2  # two QR codes printed: the ticket, the list
