@@ -5,7 +5,7 @@ are domain rules (accueil.documents); this module parses the request, renders an
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
@@ -18,6 +18,7 @@ from agent_console import auth
 from agent_console.views import ACTION_LIMIT, agent_key
 from web.context import database
 from web.i18n import error_text
+from web.proxy import public_url
 from web.security import error_page, limiter
 
 bp = Blueprint("checklists", __name__, url_prefix="/agent", template_folder="templates")
@@ -36,8 +37,7 @@ def _ticket(s, ticket_id: int) -> Ticket:
 
 def _link(secret: str) -> str:
     """The list's address as the visitor's phone opens it (the public address behind a proxy)."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + url_for("kiosk.documents_page", secret=secret)
+    return public_url(url_for("kiosk.documents_page", secret=secret))
 
 
 def _page(ticket_id: int, *, errors: dict | None = None, values: dict | None = None, status: int = 200):

@@ -46,6 +46,7 @@ from agent_console import auth, sockets
 from web.context import database, vault
 from web.i18n import error_text
 from web.printer import PrinterUnavailable, print_slip
+from web.proxy import public_url
 from web.security import error_page, limiter
 
 bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
@@ -454,16 +455,14 @@ def _slip(ticket_id: int):
 
 
 def _ticket_link(slip) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + url_for("kiosk.ticket", public_id=slip.public_id)
+    return public_url(url_for("kiosk.ticket", public_id=slip.public_id))
 
 
 def _documents_link(slip) -> str | None:
     """The address of the list of documents the visitor was given, if any (its second QR code)."""
     if not slip.documents:
         return None
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + url_for("kiosk.documents_page", secret=slip.documents)
+    return public_url(url_for("kiosk.documents_page", secret=slip.documents))
 
 
 def _qr_svg(link: str) -> Response:
@@ -577,8 +576,7 @@ def enrol_device():
     except InvalidInput as err:
         return _devices_page(status=422, error=error_text(err),
                              values={"kind": kind, "label": request.form.get("label", "")[:LABEL_MAX]})
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return _devices_page(link=base + url_for("devices.enrol", token=token))
+    return _devices_page(link=public_url(url_for("devices.enrol", token=token)))
 
 
 @bp.post("/devices/<int:device_id>/revoke")

@@ -50,6 +50,7 @@ from accueil.survey import answer as answer_survey
 from web.context import database, vault
 from web.devices import beat, current_device
 from web.i18n import LANGUAGES, error_text
+from web.proxy import public_url
 from web.security import error_page, limiter
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
@@ -94,10 +95,6 @@ def _site(slug: str, s: Session | None = None) -> Site:
             return site_by_slug(read, slug)
     except NotFound:
         abort(404)
-
-
-def _base_url() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 
 def _remembered_ticket(site: Site, s: Session | None = None) -> Ticket | None:
@@ -155,7 +152,7 @@ def screen(site: str):
     place = _site(site)
     device = current_device("kiosk", place.id)
     short = _codes().issue_short(place.id, now=utcnow()) if device is not None else None
-    address = (_base_url() + url_for("kiosk.code_form")).split("://", 1)[-1]  # typed by hand: no « https:// »
+    address = public_url(url_for("kiosk.code_form")).split("://", 1)[-1]  # typed by hand: no « https:// »
     also = []
     for code in KIOSK_LANGUAGES:
         if code != str(get_locale()):
@@ -176,7 +173,7 @@ def qr(site: str):
         abort(403)
     beat(device)  # the kiosk's heartbeat: it reloads its QR every 30 s
     code = _codes().issue(place.id, now=utcnow())
-    link = _base_url() + url_for("kiosk.scan", site=place.slug, code=code)
+    link = public_url(url_for("kiosk.scan", site=place.slug, code=code))
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,
                         error_correction=qrcode.constants.ERROR_CORRECT_M)
     response = Response(image.to_string(), mimetype="image/svg+xml")

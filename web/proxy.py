@@ -8,7 +8,7 @@ limit and connection cap (Flask-Limiter, the Socket.IO gate) keys on this addres
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -16,3 +16,9 @@ def init_app(app: Flask) -> None:
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
+def public_url(path: str) -> str:
+    """Return the address a phone or another browser opens for *path* (a path of this app): behind a reverse proxy
+    the public one (``PUBLIC_BASE_URL``), else the host the request came to."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + path
