@@ -10,9 +10,11 @@ just before the kill, or whose answer was lost with the connection, is sent agai
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam
 from sqlmodel import select
@@ -65,11 +67,14 @@ def _owed_soon(s, sites, now) -> set[int]:
             if s.exec(_OWED_SOON, params={"site": site.id, "day": service_day(now, site.timezone)}).first() is not None}
 
 
+_LINK_SECRET = re.compile(r"(/(?:pieces|ticket)/)[A-Za-z0-9_-]{8,}")
+
+
 class LogSms:
-    """The demo's SMS: written to the log, the number masked, never sent."""
+    """The demo's SMS: written to the log, the number masked and a link's secret hidden, never sent."""
 
     def send(self, number: str, text: str) -> str:
-        log.info("SMS to %s: %s", mask_phone(number), text)
+        log.info("SMS to %s: %s", mask_phone(number), _LINK_SECRET.sub(r"\1…", text))
         return "log"
 
     def close(self) -> None:
@@ -201,8 +206,12 @@ class Sender:
                 if self.push is None or subscription is None:
                     return "dropped", "no push subscription" if self.push else "push turned off"
                 # The tag makes a recall replace the first call's notification rather than pile up.
-                self.push.send(subscription, {"title": title, "body": text, "url": f"/ticket/{ticket.public_id}",
-                                              "tag": f"ticket-{ticket.id}"}, ttl=int(self.max_age.total_seconds()))
+                # A list of documents opens itself when tapped, and never replaces a call's notification.
+                url, tag = f"/ticket/{ticket.public_id}", f"ticket-{ticket.id}"
+                if notice.kind == notices.DOCUMENTS and notice.link:
+                    url, tag = urlsplit(notice.link).path, f"documents-{ticket.id}"
+                self.push.send(subscription, {"title": title, "body": text, "url": url, "tag": tag},
+                               ttl=int(self.max_age.total_seconds()))
             else:
                 return "dropped", f"unknown channel {notice.channel}"
         except Refused as err:

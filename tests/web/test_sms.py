@@ -315,3 +315,32 @@ def test_soon_goes_by_sms_once_the_visitor_nears_their_turn(app, smsc):
     assert texts == [f"Ticket {t.code} : votre tour arrive. Restez près de la salle d'attente." for t in people[:3]]
     assert {p["data_coding"] for p in smsc.submits()} == {0}  # GSM-7: one SMS each
     sender.stop()
+
+
+def test_a_list_of_documents_reaches_the_visitor_by_sms_with_its_link_and_the_log_hides_it(app, smsc, caplog):
+    import logging
+
+    from accueil import documents
+    from notify.sender import LogSms
+
+    db, vault = app.extensions["accueil.db"], app.extensions["accueil.vault"]
+    site_id, desk_id = chaumont(db)
+    with db.write_session() as s:
+        t = check_in(s, vault, site_id=site_id, has_appointment=True, nir=make_nir(70), phone="06 12 34 56 78",
+                     now=utcnow()).ticket
+        s.commit()
+    with db.write_session() as s:
+        request = documents.read_request(["rib"], {}, "", offered=list(documents.CATALOGUE), today=t.service_day)
+        checklist = documents.give(s, site_id=site_id, ticket_id=t.id, request=request, now=utcnow(),
+                                   link=lambda secret: f"https://accueil.example.fr/pieces/{secret}")
+        s.commit()
+    sender = sender_for(app, smsc.port)
+    assert drain(sender, lambda: len(smsc.submits()) == 1)
+    [pdu] = smsc.submits()
+    assert pdu["text"] == (f"Ticket {t.code} : voici la liste des papiers à fournir. "
+                           f"https://accueil.example.fr/pieces/{checklist.secret}")
+    sender.stop()
+    caplog.set_level(logging.INFO, logger="notify.sender")
+    LogSms().send("+33612345678", pdu["text"])
+    [line] = [r.getMessage() for r in caplog.records if "SMS to" in r.getMessage()]
+    assert checklist.secret not in line and line.endswith("https://accueil.example.fr/pieces/…")
