@@ -8,6 +8,7 @@ visitor's link leads to it, and once that expires the list stays, without its se
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -113,6 +114,9 @@ PHRASES: dict[str, str] = {
 HOW_TO_SEND = N_("Envoyez vos papiers depuis votre compte sur caf.fr. Vous pouvez aussi les déposer à l'accueil.")
 """How to send the documents, when the site has not written its own words (``site.documents_how``)."""
 
+SECRET = re.compile(r"[A-Za-z0-9_-]{20,43}")
+"""What a list's link secret can be (secrets.token_urlsafe): anything else is read as no list, never looked up."""
+OWN_KEY = re.compile(r"site-[0-9]{1,6}")
 MAX_OWN = 20
 MAX_DUE_DAYS = 366
 DOCUMENT_EVENT = "documents"
@@ -214,7 +218,7 @@ class Given:
 
 def given(session: Session, secret: object, *, now: datetime) -> Given | None:
     """Return the list whose link secret is *secret*, None if there is none or it has expired."""
-    if not isinstance(secret, str) or not 20 <= len(secret) <= 43 or not secret.isascii():
+    if not isinstance(secret, str) or not SECRET.fullmatch(secret):
         return None
     checklist = session.exec(select(Checklist).where(Checklist.secret == secret)).first()
     if checklist is None or as_utc(checklist.expires_at) <= as_utc(now):
@@ -266,7 +270,8 @@ def set_hidden(session: Session, *, site_id: int, key: object, hidden: bool) -> 
         change.hidden = hidden
         session.add(change)
         return
-    own = session.exec(select(DocumentKind).where(DocumentKind.site_id == site_id, DocumentKind.key == key)).first()
+    own = session.exec(select(DocumentKind).where(DocumentKind.site_id == site_id, DocumentKind.key == key)).first() \
+        if isinstance(key, str) and OWN_KEY.fullmatch(key) else None
     if own is None:
         raise NotFound(N_("Ce papier n'est pas dans la liste."))
     own.hidden = True  # kept for the lists already given, which still name it
