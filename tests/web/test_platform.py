@@ -73,7 +73,7 @@ def test_a_device_enrols_once_with_its_link(app, client):
 def test_enrolment_needs_the_csrf_token(app, client):
     _, token = enrolment(app)
     r = client.post(f"/appareil/{token}")
-    assert r.status_code == 400 and "expiré" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "ouverte trop longtemps" in r.get_data(as_text=True)
 
 
 def test_unknown_enrolment_link_says_so(client):
