@@ -15,7 +15,8 @@ After the check-in run, the database is read: every answered check-in is one tic
 
     .venv/bin/python bench/checkin_http.py [--connections 20] [--agents 6] [--seconds 15]
 
-Prints requests/s, p50 and p99 of each, and the ratios to the bare endpoint. Targets (issue 18):
+Prints requests/s, p50 and p99 of each, and the ratios to the bare endpoint; also the server's CPU
+time per answered request, and the bare endpoint's over it (steadier on a shared machine). Targets (issue 18):
 check-in >= 0.25x the bare endpoint's requests/s and p99 < 150 ms at 20 connections.
 
 `checkins()` and `load()` (Python threads, one phone session each) stay for bench/scaleout.py,
@@ -41,7 +42,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+TREE = Path(os.environ.get("ACCUEIL_BENCH_TREE") or ROOT)
+"""The code under test (bench/checkin_ab.py points it at an older revision); the bench's own files stay ROOT's."""
+sys.path.insert(0, str(TREE))
 
 from stdnum.fr import nir as stdnum_nir  # noqa: E402
 
@@ -68,8 +71,8 @@ def serve(target: str, env: dict, config: str = "deploy/gunicorn.conf.py") -> tu
     port = free_port()
     env = env | {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning",
                  "ACCUEIL_CONTROL_SOCKET": str(Path(env["ACCUEIL_INSTANCE"]) / f"gunicorn-{port}.ctl")}
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / config), target],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(TREE / config), target],
+                            cwd=TREE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -171,15 +174,37 @@ def pct(values: list[float], q: float) -> float:
 WRK = ROOT / "bench" / "wrk"
 
 
-def wrk(url: str, script: str, args: list[str], connections: int, threads: int, seconds: float) -> dict:
-    """Run wrk with *script* against *url*; return its JSON summary (see bench/wrk/*.lua)."""
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """CPU time (user + system) the gunicorn master *proc* and its workers have used so far."""
+    pids = [str(proc.pid)] + subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                            text=True).stdout.split()
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, script: str, args: list[str], connections: int, threads: int, seconds: float,
+        server: subprocess.Popen | None = None) -> dict:
+    """Run wrk with *script* against *url*; return its JSON summary (see bench/wrk/*.lua).
+
+    With *server*, also the server's CPU time per answered request (``cpu_us``): steadier than
+    requests/s on a shared machine, where the server does not always get its core.
+    """
+    cpu = cpu_seconds(server) if server is not None else 0.0
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
                           "-s", str(WRK / script), url, "--", *args], capture_output=True, text=True, check=True)
+    cpu = cpu_seconds(server) - cpu if server is not None else float("nan")
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     seconds_run = summary["duration_us"] / 1e6
     failed = sum(summary[k] for k in ("connect", "read", "write", "status", "timeout"))
     return {"rps": (summary["requests"] - failed) / seconds_run, "p50": summary["p50_us"] / 1000,
-            "p99": summary["p99_us"] / 1000, "failed": failed, "requests": summary["requests"]}
+            "p99": summary["p99_us"] / 1000, "failed": failed, "requests": summary["requests"],
+            "cpu_us": cpu * 1e6 / max(1, summary["requests"] - failed)}
 
 
 def phone_sessions(url: str, secret: str, count: int, path: Path) -> Path:
@@ -270,8 +295,8 @@ def main() -> None:
     env.pop("REDIS_URL", None)
     results = {}
     try:
-        subprocess.run([str(BIN / "accueil"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run([str(BIN / "accueil"), "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([str(BIN / "accueil"), "db", "upgrade"], cwd=TREE, env=env, check=True, capture_output=True)
+        subprocess.run([str(BIN / "accueil"), "demo"], cwd=TREE, env=env, check=True, capture_output=True)
         agents = seed_agents(tmp, args.agents, tickets=int(400 * args.seconds))
         before, _ = ticket_numbers(tmp)
 
@@ -279,9 +304,10 @@ def main() -> None:
         try:
             phones = phone_sessions(url, secret, args.connections, tmp / "phones.tsv")
             results["check-in"] = wrk(url, "checkin.lua", ["/k/chaumont", str(phones)], args.connections,
-                                      args.threads, args.seconds)
+                                      args.threads, args.seconds, proc)
             desks = agent_sessions(url, agents, tmp / "agents.tsv")
-            results["call-next"] = wrk(url, "call_next.lua", [str(desks)], len(agents), len(agents), args.seconds)
+            results["call-next"] = wrk(url, "call_next.lua", [str(desks)], len(agents), len(agents), args.seconds,
+                                       proc)
         finally:
             stop(proc)
         after, twice = ticket_numbers(tmp)
@@ -289,18 +315,21 @@ def main() -> None:
         proc, url = serve("bench.bare_app:app", env)
         try:
             results["bare Flask"] = wrk(url, "checkin.lua", ["/bare", "-"], args.connections, args.threads,
-                                        args.seconds)
+                                        args.seconds, proc)
         finally:
             stop(proc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"wrk, {args.seconds:g} s each, gunicorn -c deploy/gunicorn.conf.py (1 gevent process), SQLite")
-    print(f"{'':12}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'x bare':>8}")
-    bare = results["bare Flask"]["rps"]
+    print(f"{'':12}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'x bare':>8}"
+          f"{'CPU us/req':>12}{'bare/CPU':>10}")
+    bare, bare_cpu = results["bare Flask"]["rps"], results["bare Flask"]["cpu_us"]
     for name, conns in (("check-in", args.connections), ("call-next", len(agents)), ("bare Flask", args.connections)):
         r = results[name]
-        print(f"{name:12}{conns:6}{r['rps']:9.0f}{r['p50']:9.1f}{r['p99']:9.1f}{r['failed']:8}{r['rps'] / bare:8.3f}")
+        print(f"{name:12}{conns:6}{r['rps']:9.0f}{r['p50']:9.1f}{r['p99']:9.1f}{r['failed']:8}{r['rps'] / bare:8.3f}"
+              f"{r['cpu_us']:12.0f}{bare_cpu / r['cpu_us']:10.3f}")
+    print("(CPU us/req: the server's CPU time per answered request; bare/CPU: the bare endpoint's over this one's)")
     answered = results["check-in"]["requests"] - results["check-in"]["failed"]
     # wrk stops counting at the deadline: requests still in flight then (one per connection at most) are
     # served and stored but not counted.
