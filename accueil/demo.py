@@ -164,5 +164,21 @@ def load_history(session: Session, *, now: datetime, weeks: int = 4, seed: int =
                     if not absent and rnd.random() < 0.2:
                         session.add(SurveyAnswer(site_id=site.id, service_day=day, queue_letter=queue.letter,
                                                  rating=rnd.choices((1, 2, 3, 4, 5), (1, 1, 3, 8, 10))[0]))
+                    if not absent and rnd.random() < 0.25:  # asked for documents (« Pièces à fournir »)
+                        _past_checklist(session, rnd, site.id, queue.id, day, ticket.finished_at)
     session.flush()
     return added
+
+
+def _past_checklist(session: Session, rnd, site_id: int, queue_id: int, day, at: datetime) -> None:
+    """A list of documents given on a past day, as the purge leaves it once expired: no link, the figures."""
+    from accueil.documents import CATALOGUE
+    from accueil.models import Checklist, ChecklistItem
+
+    # The documents that letters most often leave people unsure about come first, and most often.
+    weights = [max(1, 12 - i) for i in range(len(CATALOGUE))]
+    keys = {rnd.choices(CATALOGUE, weights)[0].key for _ in range(rnd.randint(1, 4))}
+    checklist = Checklist(site_id=site_id, queue_id=queue_id, service_day=day, created_at=at, expires_at=at)
+    session.add(checklist)
+    session.flush()
+    session.add_all(ChecklistItem(checklist_id=checklist.id, position=i, key=key) for i, key in enumerate(sorted(keys)))
