@@ -42,6 +42,7 @@ def test_the_list_an_agent_gives_reaches_the_phone_at_once_and_opens_again_offli
     agent.wait_for_selector(".in-hand .ticket-serving")
     agent.click(".in-hand a[id^=documents-]")
     assert axe_violations(agent) == []
+    assert not agent.is_visible("#field-phrase-rib")  # a phrase is asked for once its document is ticked
     agent.check("#doc-avis-impot")
     agent.check("#doc-rib")
     agent.select_option("#field-phrase-rib", "copie")
