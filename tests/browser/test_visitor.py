@@ -302,7 +302,7 @@ def test_the_wall_screen_speaks_french_english_and_arabic_at_once_with_nothing_t
     kiosk = enrolled_kiosk(browser, live)
     assert kiosk.locator("nav.languages").count() == 0  # a public screen: nobody switches it for everyone
     assert kiosk.locator(".kiosk-step").count() == 3
-    for lang, words in (("en", "Scan this code"), ("ar", "امسح هذا الرمز")):
+    for lang, words in (("en", "Scan this code"), ("ar", "امسحوا هذا الرمز")):  # the polite plural, as everywhere
         step = kiosk.locator(f".kiosk-step-also[lang={lang}]").first
         assert step.text_content() == words
         assert kiosk.locator(f".kiosk-title [lang={lang}]").count() == 1
