@@ -123,14 +123,26 @@ DOCUMENT_EVENT = "documents"
 """The kind of the event that tells the visitor's page a list was given (accueil.events.TicketEvent)."""
 
 
+def _changes(session: Session, site_id: int) -> list[DocumentKind]:
+    return session.exec(select(DocumentKind).where(DocumentKind.site_id == site_id).order_by(DocumentKind.id)).all()
+
+
+def _own(change: DocumentKind) -> Document:
+    return Document(change.key, change.name or "", change.description or "", change.pictogram or "file-text", own=True)
+
+
 def site_catalogue(session: Session, site_id: int) -> list[Document]:
     """Return the documents a site's agents can ask for: the network's not hidden there, then the site's own."""
-    changes = session.exec(select(DocumentKind).where(DocumentKind.site_id == site_id)
-                           .order_by(DocumentKind.id)).all()
+    changes = _changes(session, site_id)
     hidden = {c.key for c in changes if c.hidden}
-    own = [Document(c.key, c.name or "", c.description or "", c.pictogram or "file-text", own=True)
-           for c in changes if c.key not in NETWORK and not c.hidden]
-    return [d for d in CATALOGUE if d.key not in hidden] + own
+    return [d for d in CATALOGUE if d.key not in hidden] + [_own(c) for c in changes
+                                                              if c.key not in NETWORK and not c.hidden]
+
+
+def named(session: Session, site_id: int) -> dict[str, Document]:
+    """Every document a list of the site may name, by key: the network's and the site's own, removed ones too
+    (lists already given still name them)."""
+    return NETWORK | {c.key: _own(c) for c in _changes(session, site_id) if c.key not in NETWORK}
 
 
 def hidden_keys(session: Session, site_id: int) -> set[str]:
@@ -174,16 +186,24 @@ def read_request(keys: list[object], phrases: dict[str, object], due: object, *,
     return Request(tuple(items), due_on)
 
 
+def ticket_for_list(session: Session, *, site_id: int, ticket_id: object, now: datetime) -> Ticket:
+    """Return the ticket a list may be given to: one of the site's tickets of today; NotFound for any other, and
+    for an id no row can have."""
+    site = session.get(Site, site_id) if row_id(site_id) else None
+    ticket = session.get(Ticket, ticket_id) if row_id(ticket_id) else None
+    if ticket is None or site is None or ticket.site_id != site_id or ticket.service_day != service_day(now, site.timezone):
+        raise NotFound(N_("Ce ticket n'existe pas."))
+    return ticket
+
+
 def give(session: Session, *, site_id: int, ticket_id: int, request: Request, now: datetime,
          link: Callable[[str], str] | None = None) -> Checklist:
     """Give *request* to the visitor of the ticket: a new list with its link, shown on the ticket's page at once
     (an event after commit), and the message with its link when the visitor chose SMS or push (*link* turns a
-    secret into the list's address). Today's tickets of the site only."""
+    secret into the list's address). Today's tickets of the site only (``ticket_for_list``)."""
     now = as_utc(now)
-    ticket = session.get(Ticket, ticket_id) if row_id(ticket_id) else None
-    site = session.get(Site, site_id) if row_id(site_id) else None
-    if ticket is None or site is None or ticket.site_id != site_id or ticket.service_day != service_day(now, site.timezone):
-        raise NotFound(N_("Ce ticket n'existe pas."))
+    ticket = ticket_for_list(session, site_id=site_id, ticket_id=ticket_id, now=now)
+    site = session.get(Site, site_id)
     checklist = Checklist(secret=secrets.token_urlsafe(32), site_id=site_id, queue_id=ticket.queue_id,
                           service_day=ticket.service_day, created_at=now,
                           expires_at=now + timedelta(days=site.documents_days), due_on=request.due_on)
@@ -191,15 +211,13 @@ def give(session: Session, *, site_id: int, ticket_id: int, request: Request, no
     session.flush()
     session.add_all(ChecklistItem(checklist_id=checklist.id, position=i, key=key, phrase=phrase)
                     for i, (key, phrase) in enumerate(request.items))
-    given_before = ticket.checklist is not None
     ticket.checklist = checklist.secret
-    session.add(ticket)
     version = bump_version(session, site_id)
     record(session, TicketEvent(kind=DOCUMENT_EVENT, site_id=site_id, version=version, ticket_id=ticket.id,
                                 public_id=ticket.public_id, code=ticket.code, status=ticket.status,
                                 queue_id=ticket.queue_id, desk_id=ticket.desk_id, at=now))
     if link is not None:
-        notices.on_documents(session, ticket, link(checklist.secret), again=given_before, now=now)
+        notices.on_documents(session, ticket, link(checklist.secret), now=now)
     return checklist
 
 
@@ -224,16 +242,10 @@ def given(session: Session, secret: object, *, now: datetime) -> Given | None:
     if checklist is None or as_utc(checklist.expires_at) <= as_utc(now):
         return None
     site = session.get(Site, checklist.site_id)
-    own = {c.key: c for c in session.exec(select(DocumentKind).where(DocumentKind.site_id == checklist.site_id))}
-    items = []
-    for item in session.exec(select(ChecklistItem).where(ChecklistItem.checklist_id == checklist.id)
-                             .order_by(ChecklistItem.position)).all():
-        document = NETWORK.get(item.key)
-        if document is None and item.key in own:
-            c = own[item.key]
-            document = Document(c.key, c.name or "", c.description or "", c.pictogram or "file-text", own=True)
-        if document is not None:
-            items.append((document, item.phrase))
+    known = named(session, checklist.site_id)
+    items = [(known[item.key], item.phrase)
+             for item in session.exec(select(ChecklistItem).where(ChecklistItem.checklist_id == checklist.id)
+                                      .order_by(ChecklistItem.position)).all() if item.key in known]
     return Given(secret, checklist.site_id, tuple(items), checklist.due_on, checklist.expires_at,
                  site.documents_how if site else None)
 
@@ -260,8 +272,8 @@ def add_own(session: Session, *, site_id: int, name: object, description: object
 
 
 def set_hidden(session: Session, *, site_id: int, key: object, hidden: bool) -> None:
-    """Hide one of the network's documents from the site's agents, or show it again; remove one of the site's own
-    (lists already given keep it)."""
+    """Hide one of the network's documents or of the site's own from the site's agents, or show it again (a hidden
+    one of the site's own stays for the lists already given, which still name it)."""
     if key in NETWORK:
         change = session.exec(select(DocumentKind).where(DocumentKind.site_id == site_id,
                                                          DocumentKind.key == key)).first()
@@ -274,7 +286,7 @@ def set_hidden(session: Session, *, site_id: int, key: object, hidden: bool) -> 
         if isinstance(key, str) and OWN_KEY.fullmatch(key) else None
     if own is None:
         raise NotFound(N_("Ce papier n'est pas dans la liste."))
-    own.hidden = True  # kept for the lists already given, which still name it
+    own.hidden = hidden
     session.add(own)
 
 

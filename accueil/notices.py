@@ -92,16 +92,14 @@ def on_transition(session: Session, ticket: Ticket, action: str, now: datetime) 
     _write(session, _rows(ticket, CALL, ticket.recalls, as_utc(now), desk))
 
 
-def on_documents(session: Session, ticket: Ticket, link: str, *, again: bool, now: datetime) -> None:
+def on_documents(session: Session, ticket: Ticket, link: str, *, now: datetime) -> None:
     """Queue the message that gives the visitor the address of their list of documents (accueil.documents), when
-    they chose SMS or push; a list given again to the same ticket is a new round."""
+    they chose SMS or push; each list given to the same ticket is the next round."""
     if not ticket.reach:
         return
-    round_ = 0
-    if again:
-        round_ = 1 + (session.exec(select(func.max(Notice.round)).where(Notice.ticket_id == ticket.id,
-                                                                        Notice.kind == DOCUMENTS)).one() or 0)
-    _write(session, _rows(ticket, DOCUMENTS, round_, as_utc(now), link=link))
+    last = session.exec(select(func.max(Notice.round)).where(Notice.ticket_id == ticket.id,
+                                                             Notice.kind == DOCUMENTS)).one()
+    _write(session, _rows(ticket, DOCUMENTS, 0 if last is None else last + 1, as_utc(now), link=link))
 
 
 _REACHABLE = (select(Ticket)

@@ -12,38 +12,21 @@ from flask_login import current_user, login_required
 from accueil import documents
 from accueil.clock import service_day, utcnow
 from accueil.errors import DomainError, InvalidInput, NotFound
-from accueil.ids import row_id
-from accueil.models import Site, Ticket
+from accueil.models import Site
 from agent_console import auth
-from agent_console.views import ACTION_LIMIT, agent_key
+from agent_console.views import ACTION_LIMIT, agent_key, list_link
 from web.context import database
 from web.i18n import error_text
-from web.proxy import public_url
 from web.security import error_page, limiter
 
 bp = Blueprint("checklists", __name__, url_prefix="/agent", template_folder="templates")
 bp.before_request(auth.guard)
 
 
-def _ticket(s, ticket_id: int) -> Ticket:
-    if row_id(ticket_id) is None:  # beyond what the database holds: no such ticket
-        raise NotFound(gettext("Ce ticket n'existe pas."))
-    ticket = s.get(Ticket, ticket_id)
-    site = s.get(Site, current_user.site_id)
-    if ticket is None or ticket.site_id != current_user.site_id or ticket.service_day != service_day(utcnow(), site.timezone):
-        raise NotFound(gettext("Ce ticket n'existe pas."))
-    return ticket
-
-
-def _link(secret: str) -> str:
-    """The list's address as the visitor's phone opens it (the public address behind a proxy)."""
-    return public_url(url_for("kiosk.documents_page", secret=secret))
-
-
 def _page(ticket_id: int, *, errors: dict | None = None, values: dict | None = None, status: int = 200):
     with database().session() as s:
         try:
-            ticket = _ticket(s, ticket_id)
+            ticket = documents.ticket_for_list(s, site_id=current_user.site_id, ticket_id=ticket_id, now=utcnow())
         except NotFound as err:
             return error_page(404, error_text(err))
         offered = documents.site_catalogue(s, current_user.site_id)
@@ -51,7 +34,7 @@ def _page(ticket_id: int, *, errors: dict | None = None, values: dict | None = N
     back = request.values.get("retour") == "enregistrement"
     return render_template("agent_console/checklist.html", ticket_id=ticket_id, code=code, offered=offered,
                            phrases=documents.PHRASES, errors=errors or {}, values=values or {}, given=given,
-                           back_to_registration=back, link=_link(given) if given else None,
+                           back_to_registration=back, link=list_link(given),
                            messages=get_flashed_messages(with_categories=True)), status
 
 
@@ -72,11 +55,11 @@ def give(ticket_id: int):
     now = utcnow()
     try:
         with database().write_session() as s:
-            _ticket(s, ticket_id)
             site = s.get(Site, current_user.site_id)
+            documents.ticket_for_list(s, site_id=site.id, ticket_id=ticket_id, now=now)  # before reading the form
             request_ = documents.read_request(keys, phrases, due, offered=documents.site_catalogue(s, site.id),
                                               today=service_day(now, site.timezone))
-            documents.give(s, site_id=site.id, ticket_id=ticket_id, request=request_, now=now, link=_link)
+            documents.give(s, site_id=site.id, ticket_id=ticket_id, request=request_, now=now, link=list_link)
             s.commit()
     except NotFound as err:
         return error_page(404, error_text(err))

@@ -20,7 +20,7 @@ from accueil.errors import DomainError
 from accueil.models import Agent, Queue, Site
 from agent_console import auth
 from web.context import database
-from web.i18n import error_text
+from web.i18n import document_words, error_text
 from web.security import limiter
 
 bp = Blueprint("supervision", __name__, url_prefix="/agent", template_folder="templates", static_folder="static",
@@ -140,9 +140,7 @@ def statistics():
     if fig is not None:  # « Pièces à fournir »: which documents are asked for, per week and per queue
         with database().session() as s:
             asked = documents.asked(s, site_id=current_user.site_id, start=fig.start, end=fig.end)
-            names = {d.key: d.name if d.own else gettext(d.name)
-                     for d in documents.site_catalogue(s, current_user.site_id)}
-        names |= {d.key: gettext(d.name) for d in documents.CATALOGUE}
+            names = {key: document_words(d)[0] for key, d in documents.named(s, current_user.site_id).items()}
     csv_url = url_for("supervision.statistics_csv", **{k: v for k, v in form.items() if v})
     return render_template("agent_console/statistics.html", fig=fig, form=form, error=error, queues=queues,
                            logins=logins, charts=charts, csv_url=csv_url, asked=asked, document_names=names,

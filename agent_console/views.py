@@ -458,11 +458,9 @@ def _ticket_link(slip) -> str:
     return public_url(url_for("kiosk.ticket", public_id=slip.public_id))
 
 
-def _documents_link(slip) -> str | None:
-    """The address of the list of documents the visitor was given, if any (its second QR code)."""
-    if not slip.documents:
-        return None
-    return public_url(url_for("kiosk.documents_page", secret=slip.documents))
+def list_link(secret: str | None) -> str | None:
+    """The address of a list of documents to provide, as the visitor's phone opens it (None without a list)."""
+    return public_url(url_for("kiosk.documents_page", secret=secret)) if secret else None
 
 
 def _qr_svg(link: str) -> Response:
@@ -504,7 +502,7 @@ def slip_documents_qr(ticket_id: int):
         slip, _printer = _slip(ticket_id)
     except DomainError:
         abort(404)
-    link = _documents_link(slip)
+    link = list_link(slip.documents)
     if link is None:
         abort(404)
     return _qr_svg(link)
@@ -524,7 +522,7 @@ def print_registered(ticket_id: int):
     else:
         try:
             print_slip(printer, slip, link=_ticket_link(slip), words=_slip_words(),
-                       documents_link=_documents_link(slip))
+                       documents_link=list_link(slip.documents))
         except PrinterUnavailable:
             flash(gettext("L'imprimante du bureau ne répond pas. Le ticket est bien créé : dites le numéro à la "
                           "personne, ou imprimez avec le navigateur."), "error")

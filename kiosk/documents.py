@@ -10,6 +10,7 @@ from accueil.clock import utcnow
 from accueil.models import Site
 from kiosk.views import bp
 from web.context import database
+from web.i18n import document_words
 from web.security import error_page, limiter
 
 ADDRESS_LIMIT = "120 per minute"
@@ -26,9 +27,8 @@ def documents_page(secret: str):
         return error_page(404, gettext("Cette liste n'existe pas, ou elle n'est plus valable. "
                                        "Demandez-la à nouveau à l'accueil."))
     french = str(get_locale()) != "fr"  # the paper the visitor holds says its French name: shown beside
-    items = [{"key": d.key, "pictogram": d.pictogram, "name": d.name if d.own else gettext(d.name),
+    items = [{"key": d.key, "pictogram": d.pictogram, "words": document_words(d),
               "french": d.name if french and not d.own else None,
-              "description": d.description if d.own else gettext(d.description),
               "phrase": gettext(documents.PHRASES[phrase]) if phrase else None} for d, phrase in given.items]
     response = render_template(
         "kiosk/documents.html", site=site, items=items, secret=given.secret,

@@ -62,6 +62,14 @@ def error_text(err: DomainError) -> str:
     return text % params if params else text
 
 
+def document_words(document) -> tuple[str, str]:
+    """A document's name and description (accueil.documents.Document) in the reader's language: the network's
+    translated, a site's own as its supervisor wrote them."""
+    if document.own:
+        return document.name, document.description
+    return gettext(document.name), gettext(document.description) if document.description else ""
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path of this site may follow a language switch (no open redirect)."""
     parts = urlsplit(target or "/")
@@ -95,6 +103,7 @@ def unbroken(text: str) -> Markup:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(unbroken)
+    app.add_template_global(document_words)
 
     @app.context_processor
     def _languages():

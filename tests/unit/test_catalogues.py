@@ -34,7 +34,7 @@ def _glossary() -> list[dict]:
     """Read translations/GLOSSARY.md: one row per concept, its French words and each language's forms."""
     lines = (ROOT / "translations" / "GLOSSARY.md").read_text(encoding="utf-8").splitlines()
     table = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines if line.startswith("|")]
-    header, rows = table[0], [row for row in table[2:]]
+    header, rows = table[0], table[2:]
     return [{"fr": row[0], **{lang: [f.strip() for f in cell.split("/") if f.strip()]
                               for lang, cell in zip(header[1:], row[1:])}} for row in rows]
 
