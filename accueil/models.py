@@ -172,6 +172,17 @@ repeats this text (SQLite cannot see that bound parameters fall inside the index
 """
 
 
+WAITING_ONLY = "status = 'waiting'"
+"""The waiting tickets: the call's indexes hold only them (the waiting room, not the months behind it).
+Literal SQL, repeated by the queries that use those indexes (as ACTIVE_NIR above)."""
+RESERVED_WAITING = f"{WAITING_ONLY} AND (reserved_desk_id IS NOT NULL OR reserved_agent_id IS NOT NULL)"
+"""The waiting tickets whose appointment keeps them for a desk or an agent (a few a day)."""
+
+
+def _waiting_index(name: str, *columns) -> Index:
+    return Index(name, *columns, sqlite_where=text(WAITING_ONLY), postgresql_where=text(WAITING_ONLY))
+
+
 def ticket_code(letter: str, number: int) -> str:
     """The number people say and see: the queue's letter and three digits (R007)."""
     return f"{letter}{number:03d}"
@@ -191,6 +202,18 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text(ACTIVE_NIR),
         ),
         Index("ix_ticket_site_status", "site_id", "status"),
+        # The next ticket of a queue is the first entry of one of these, whatever the size of the
+        # waiting room: one per priority rule, in its order (accueil.tickets.call_order).
+        _waiting_index("ix_ticket_next_priority_first", "site_id", "service_day", "queue_id", text("priority DESC"),
+                       "due_at", "queued_at", "id"),
+        _waiting_index("ix_ticket_next_time_first", "site_id", "service_day", "queue_id", "due_at",
+                       text("priority DESC"), "queued_at", "id"),
+        # (status: a third equal column, so that SQLite's planner prefers it to ix_ticket_site_status.)
+        Index("ix_ticket_reserved", "site_id", "service_day", "status", sqlite_where=text(RESERVED_WAITING),
+              postgresql_where=text(RESERVED_WAITING)),
+        # Only tickets called to a desk: a check-in writes no entry here.
+        Index("ix_ticket_desk_id", "desk_id", sqlite_where=text("desk_id IS NOT NULL"),
+              postgresql_where=text("desk_id IS NOT NULL")),
         # One ticket per check-in form: a double tap or a resent form finds the first one (any process).
         Index("uq_ticket_form_key", "site_id", "form_key", unique=True),
     )
@@ -215,7 +238,7 @@ class Ticket(SQLModel, table=True):
     called_at: datetime | None = _instant()
     started_at: datetime | None = _instant()
     finished_at: datetime | None = _instant()
-    desk_id: int | None = Field(default=None, foreign_key="desk.id", index=True)
+    desk_id: int | None = Field(default=None, foreign_key="desk.id")
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     recalls: int = 0
     needs: int = 0
@@ -266,10 +289,13 @@ class Ticket(SQLModel, table=True):
 class TicketTransition(SQLModel, table=True):
     """The history of a ticket; holds no personal data and survives the purge."""
 
+    # A site's day, newest first (the last calls of site_state): one index, where a site's and a day's
+    # each cost every write its own.
+    __table_args__ = (Index("ix_tickettransition_site_day", "site_id", "service_day", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    site_id: int = Field(foreign_key="site.id", index=True)
-    service_day: date = Field(index=True)
+    site_id: int = Field(foreign_key="site.id")
+    service_day: date
     kind: str = Field(max_length=20)
     from_status: str | None = Field(default=None, max_length=12)
     to_status: str = Field(max_length=12)

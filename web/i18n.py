@@ -3,11 +3,15 @@ every page."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import Blueprint, Flask, redirect, request
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from accueil.errors import DomainError
 from accueil.i18n import STAFF_LOCALES, VISITOR_LOCALES
@@ -38,17 +42,32 @@ def offered() -> dict:
     return LANGUAGES
 
 
-def select_locale() -> str:
+# Built once: Flask-Babel takes a Locale as it is, where a code would be parsed again on every request.
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
+def select_locale() -> Locale:
     """Return the language chosen on a page (a cookie), else the best of the browser's (Accept-Language), else
     French: a Turkish phone opens in Turkish, and keeps what its visitor picks. A staff page whose chosen language
     it does not offer takes the browser's best among its own."""
     if not request:
-        return DEFAULT
+        return _LOCALES[DEFAULT]
     languages = offered()
     lang = request.cookies.get(COOKIE)
     if lang in languages:
-        return lang
-    return request.accept_languages.best_match(languages.keys()) or DEFAULT
+        return _LOCALES[lang]
+    return _LOCALES[_browser_best(request.headers.get("Accept-Language", "")[:_ACCEPT_MAX], languages is STAFF_LANGUAGES)]
+
+
+_ACCEPT_MAX = 256
+"""Characters of an Accept-Language header read (browsers send a few dozen): the choices are remembered by header."""
+
+
+@lru_cache(maxsize=512)
+def _browser_best(header: str, staff: bool) -> str:
+    """The best of a browser's languages (its Accept-Language *header*) among a page's, else French."""
+    languages = STAFF_LANGUAGES if staff else LANGUAGES
+    return parse_accept_header(header, LanguageAccept).best_match(languages.keys()) or DEFAULT
 
 
 def direction() -> str:

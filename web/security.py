@@ -40,8 +40,18 @@ class SessionCookies(SecureCookieSessionInterface):
     stay usable, so Secure follows the request (SESSION_COOKIE_SECURE forces it always).
     """
 
+    def __init__(self) -> None:
+        self._serializer: tuple = (None, None)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+    def get_signing_serializer(self, app: Flask):
+        """Flask's serializer, built once for a set of keys (Flask builds one on every request, twice a POST)."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if self._serializer[0] != keys:
+            self._serializer = (keys, super().get_signing_serializer(app))
+        return self._serializer[1]
 
 
 def error_page(status: int, message: str):

@@ -241,3 +241,64 @@ def test_needs_are_checked(database, vault, office):
                      needs=["interpreter"], interpreter_language="uk").ticket
         s.commit()
     assert (t.needs, t.interpreter_language) == (2, "uk")
+
+
+@pytest.mark.parametrize("rule", ["first", "time"])
+def test_a_desk_serving_two_queues_calls_the_best_of_both(database, vault, office, rule):
+    """Each queue's first is found on its own; the best of them is the one the rule puts first across both."""
+    import random
+
+    from sqlalchemy import insert
+
+    from accueil.models import DeskQueue
+
+    set_rule(database, office, rule)
+    with database.write_session() as s:
+        s.execute(insert(DeskQueue).values(desk_id=office.desk1, queue_id=office.n))
+        s.commit()
+    rnd = random.Random(7)
+    made = []
+    for i in range(24):
+        appointment = NOW + timedelta(minutes=rnd.choice([20, 40, 60])) if rnd.random() < 0.5 else None
+        made.append(issue(database, vault, office, i, appointment_at=appointment, priority=rnd.choice([0, 0, 1, 2]),
+                          now=NOW + timedelta(minutes=rnd.randrange(10))))
+    if rule == "time":
+        expected = sorted(made, key=lambda t: (t.due_at, -t.priority, t.queued_at, t.id))
+    else:
+        expected = sorted(made, key=lambda t: (-t.priority, t.due_at, t.queued_at, t.id))
+    assert {t.queue_id for t in made} == {office.r, office.n}
+    called = []
+    for _ in made:
+        t = act(database, tickets.call_next, site_id=office.site_id, desk_id=office.desk1, now=NOW + timedelta(hours=2))
+        called.append(t.id)
+        serve(database, office, t.id, office.desk1)
+    assert called == [t.id for t in expected]
+
+
+def test_the_next_ticket_is_read_from_an_index_not_by_sorting_the_waiting_room(tmp_path):
+    """SQLite's plans on the migrated schema: a queue's first is its waiting index's first entry (no sort,
+    whatever the room's size); the tickets kept for a desk or agent come from their own small index.
+    (PostgreSQL plans from its statistics; its results are checked by every call test on both engines.)"""
+    from sqlalchemy.dialects import sqlite
+
+    from accueil.db import Database
+    from accueil.migrate import upgrade
+
+    db = Database(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(db)
+
+    def plan(statement) -> str:
+        sql = str(statement.compile(dialect=sqlite.dialect())).replace("(__[POSTCOMPILE_queues])", "(1, 2)")
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple([1] * sql.count("?"))).all()
+        return " | ".join(row[3] for row in rows)
+
+    try:
+        for rule, index in (("first", "ix_ticket_next_priority_first"), ("time", "ix_ticket_next_time_first")):
+            assert plan(tickets._queue_first(rule)) == (
+                f"SEARCH ticket USING INDEX {index} (site_id=? AND service_day=? AND queue_id=?)")
+            for with_agent in (True, False):
+                assert plan(tickets._mine_first(rule, with_agent)).startswith(
+                    "SEARCH ticket USING INDEX ix_ticket_reserved (site_id=? AND service_day=? AND status=?)")
+    finally:
+        db.dispose()
