@@ -56,10 +56,13 @@ run: setup
 # happens (HTTP and live updates). The domain tests and those marked both_engines (races in the
 # browser among them) already ran on both engines in the first pass; the other browser tests only
 # drive the same HTTP and socket paths through a page.
+# TEST_WORKERS: pytest-xdist processes, the machine's cores by default (most tests wait on a server, a
+# browser or a socket: two processes on two cores halve the time); TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: setup-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
-	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -m "not both_engines" tests/web tests/sockets
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	ACCUEIL_TEST_ENGINE=postgresql $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not both_engines" tests/web tests/sockets
 
 # The bad-input properties of the test suite, run long with fresh random data (1,000 bodies a form and engine).
 fuzz: setup-test

@@ -191,6 +191,19 @@ def require_caller(session: Session, *, site_id: int, desk_id: int | None, agent
     return desk
 
 
+def caller_desk(session: Session, *, site_id: int, agent_id: int) -> Desk:
+    """Return the desk *agent_id* holds at the site, locked, if it may call (``require_caller``'s rule, one read)."""
+    desk = session.exec(select(Desk).where(Desk.agent_id == agent_id, Desk.active == True)  # noqa: E712
+                        .with_for_update()).first()
+    if desk is None:
+        raise NotYourDesk()
+    if desk.site_id != site_id:
+        raise NotFound(N_("Ce bureau n'existe pas."))
+    if desk.paused_at is not None:
+        raise DeskPaused()
+    return desk
+
+
 def states(session: Session, *, site_id: int) -> list[DeskState]:
     """Every active desk of the site: state, who holds it, since when, tickets in hand."""
     desks = session.exec(select(Desk).where(Desk.site_id == site_id, Desk.active == True).order_by(Desk.id)).all()  # noqa: E712

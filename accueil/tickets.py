@@ -9,6 +9,7 @@ import functools
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from accueil import needs
@@ -26,8 +27,20 @@ from accueil.history import log_transition
 from accueil.i18n import N_
 from accueil.ids import is_row_id
 from accueil.lifecycle import CALLED, SERVING, STATUS_LABELS, WAITING, next_status, sources
-from accueil.models import DESKS, RESERVED_WAITING, WAITING_ONLY, ZONE, Desk, DeskQueue, Queue, Site, Ticket
+from accueil.models import (
+    DESKS,
+    RESERVED_WAITING,
+    WAITING_ONLY,
+    ZONE,
+    Desk,
+    DeskQueue,
+    Queue,
+    Site,
+    Ticket,
+    ticket_code,
+)
 from accueil.needs import APPOINTMENT_TIME_FIRST
+from accueil.statements import Prepared
 
 IN_HAND = (CALLED, SERVING)
 
@@ -76,7 +89,7 @@ def _callable_queues(session: Session, desk: Desk, queues: list[Queue]) -> list[
     visitors as it has seats, whichever helper calls them.
     """
     in_hand = session.exec(
-        select(Ticket).join(Queue, Queue.id == Ticket.queue_id).where(
+        select(Ticket.letter, Ticket.number).join(Queue, Queue.id == Ticket.queue_id).where(
             Ticket.desk_id == desk.id, col(Ticket.status).in_(IN_HAND), Queue.kind == DESKS
         )
     ).first()
@@ -99,7 +112,7 @@ def _callable_queues(session: Session, desk: Desk, queues: list[Queue]) -> list[
     if open_queues:
         return open_queues
     if in_hand is not None:
-        raise DeskBusy(desk=desk.name, ticket=in_hand.code)
+        raise DeskBusy(desk=desk.name, ticket=ticket_code(in_hand.letter, in_hand.number))
     if full is not None:
         raise ZoneFull(queue=full.name, seats=full.seats or 0)
     raise NothingToCall()
@@ -204,8 +217,12 @@ def _next_candidate(conn, rule: str, params: dict) -> int | None:
     return min(firsts, key=_rank(rule)).id if firsts else None
 
 
+_SITE_RULE = Prepared(sa_select(Site.timezone, Site.priority_rule).where(Site.id == bindparam("site")))
+
+
 def call_next(
-    session: Session, *, site_id: int, desk_id: int, agent_id: int | None = None, now: datetime
+    session: Session, *, site_id: int, desk_id: int, agent_id: int | None = None, now: datetime,
+    desk: Desk | None = None,
 ) -> Ticket:
     """Call the first waiting ticket of the queues *desk_id* serves, or raise NothingToCall.
 
@@ -214,10 +231,14 @@ def call_next(
 
     Appointments assigned to this desk or agent come first; those assigned to another
     desk or agent wait for them until their reservation ends.
+
+    *desk*: the desk's row as the caller locked it in this transaction (``desks.caller_desk``),
+    not read again.
     """
     now = as_utc(now)
-    desk = _lock_desk(session, site_id, desk_id)
-    site = session.get(Site, site_id)
+    if desk is None or desk.id != desk_id or desk.site_id != site_id:
+        desk = _lock_desk(session, site_id, desk_id)
+    site = _SITE_RULE.first(session.connection(), {"site": site_id})
     queues = _callable_queues(session, desk, _served_queues(session, desk))
     day = service_day(now, site.timezone)
     params = {"site": site_id, "day": day, "queues": [q.id for q in queues], "desk": desk.id, "agent": agent_id,

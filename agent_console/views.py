@@ -333,11 +333,9 @@ def call_next():
         with database().write_session() as s:
             if not claim_action(s, key=request.form.get("key"), agent_id=current_user.id, now=now):
                 return _duplicate()
-            desk = desk_rules.held_by(s, current_user.id)
-            desk = desk_rules.require_caller(s, site_id=current_user.site_id, desk_id=desk.id if desk else None,
-                                             agent_id=current_user.id)
+            desk = desk_rules.caller_desk(s, site_id=current_user.site_id, agent_id=current_user.id)
             ticket = tickets.call_next(s, site_id=current_user.site_id, desk_id=desk.id, agent_id=current_user.id,
-                                       now=now)
+                                       now=now, desk=desk)
             code, name, ticket_id = ticket.code, desk.name, ticket.id
             s.commit()
     except DomainError as err:
