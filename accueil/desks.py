@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from accueil.clock import as_utc
@@ -191,10 +191,12 @@ def require_caller(session: Session, *, site_id: int, desk_id: int | None, agent
     return desk
 
 
+_CALLER_DESK = select(Desk).where(Desk.agent_id == bindparam("agent"), Desk.active == True).with_for_update()  # noqa: E712
+
+
 def caller_desk(session: Session, *, site_id: int, agent_id: int) -> Desk:
     """Return the desk *agent_id* holds at the site, locked, if it may call (``require_caller``'s rule, one read)."""
-    desk = session.exec(select(Desk).where(Desk.agent_id == agent_id, Desk.active == True)  # noqa: E712
-                        .with_for_update()).first()
+    desk = session.exec(_CALLER_DESK, params={"agent": agent_id}).first()
     if desk is None:
         raise NotYourDesk()
     if desk.site_id != site_id:

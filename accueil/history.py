@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from accueil import notices
@@ -43,6 +44,21 @@ def _figures(ticket: Ticket, action: str, now: datetime) -> dict:
     return {}
 
 
+_FIGURE_UPDATES: dict[tuple[str, ...], Prepared] = {}
+
+
+def _write_figures(conn: Connection, ticket: Ticket, figures: dict) -> None:
+    """Write *figures* on the ticket's row and on the loaded *ticket* as its stored state (no flush to come)."""
+    names = tuple(sorted(figures))
+    statement = _FIGURE_UPDATES.get(names)
+    if statement is None:
+        statement = _FIGURE_UPDATES[names] = Prepared(
+            update(Ticket).where(Ticket.id == bindparam("ticket")).values({n: bindparam(f"new_{n}") for n in names}))
+    statement.run(conn, {"ticket": ticket.id} | {f"new_{n}": v for n, v in figures.items()})
+    for name, value in figures.items():
+        set_committed_value(ticket, name, value)
+
+
 def log_transition(
     session: Session,
     ticket: Ticket,
@@ -52,9 +68,10 @@ def log_transition(
     agent_id: int | None = None,
 ) -> TicketEvent:
     """Write the history row of *action* on *ticket* and queue its event for after commit."""
-    for name, value in _figures(ticket, action, now).items():
-        setattr(ticket, name, value)
     conn = session.connection()
+    figures = _figures(ticket, action, now)
+    if figures:
+        _write_figures(conn, ticket, figures)
     version = bump_version(session, ticket.site_id, conn)
     kind = EVENT_KINDS[action]
     _TRANSITION.run(conn, {

@@ -361,9 +361,11 @@ class AgentSession(SQLModel, table=True):
 class ConsoleAction(SQLModel, table=True):
     """An agent's console action already done: a repeated key (double press, resend) does nothing."""
 
+    # Each action forgets the agent's keys older than a day: a range of this index, not all their keys.
+    __table_args__ = (Index("ix_consoleaction_agent_at", "agent_id", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
-    agent_id: int = Field(foreign_key="agent.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id")
     at: datetime = _instant(nullable=False)
 
 

@@ -82,17 +82,18 @@ def _lock_desk(session: Session, site_id: int, desk_id: int) -> Desk:
     return desk
 
 
+# Built once (the call's statements): SQLAlchemy then only binds values to its cached SQL.
+_IN_HAND_AT_DESK = (select(Ticket.letter, Ticket.number).join(Queue, Queue.id == Ticket.queue_id)
+                    .where(Ticket.desk_id == bindparam("desk"), col(Ticket.status).in_(IN_HAND), Queue.kind == DESKS))
+
+
 def _callable_queues(session: Session, desk: Desk, queues: list[Queue]) -> list[Queue]:
     """Keep the queues the desk may call from now; raise when none is left.
 
     A desk receives one visitor at a time from desk queues; a zone seats as many
     visitors as it has seats, whichever helper calls them.
     """
-    in_hand = session.exec(
-        select(Ticket.letter, Ticket.number).join(Queue, Queue.id == Ticket.queue_id).where(
-            Ticket.desk_id == desk.id, col(Ticket.status).in_(IN_HAND), Queue.kind == DESKS
-        )
-    ).first()
+    in_hand = session.exec(_IN_HAND_AT_DESK, params={"desk": desk.id}).first()
     open_queues: list[Queue] = []
     full: Queue | None = None
     for queue in queues:
@@ -118,15 +119,13 @@ def _callable_queues(session: Session, desk: Desk, queues: list[Queue]) -> list[
     raise NothingToCall()
 
 
+_SERVED_QUEUES = (select(Queue).join(DeskQueue, DeskQueue.queue_id == Queue.id)
+                  .where(DeskQueue.desk_id == bindparam("desk"), Queue.active == True)  # noqa: E712
+                  .order_by(Queue.id))
+
+
 def _served_queues(session: Session, desk: Desk) -> list[Queue]:
-    return list(
-        session.exec(
-            select(Queue)
-            .join(DeskQueue, DeskQueue.queue_id == Queue.id)
-            .where(DeskQueue.desk_id == desk.id, Queue.active == True)  # noqa: E712
-            .order_by(Queue.id)
-        ).all()
-    )
+    return list(session.exec(_SERVED_QUEUES, params={"desk": desk.id}).all())
 
 
 _CLAIM = (update(Ticket)

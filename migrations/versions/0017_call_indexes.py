@@ -1,5 +1,6 @@
 """The call's indexes: the next ticket of a queue found in the waiting tickets' own indexes (not by
-sorting the waiting room); a check-in writes fewer index entries.
+sorting the waiting room); a check-in writes fewer index entries; an agent's action forgets their old
+action keys by a range of an index.
 
 Revision ID: 0017_call_indexes
 Revises: 0016_documents
@@ -36,9 +37,13 @@ def upgrade() -> None:
     op.drop_index("ix_tickettransition_site_id", table_name="tickettransition")
     op.drop_index("ix_tickettransition_service_day", table_name="tickettransition")
     op.create_index("ix_tickettransition_site_day", "tickettransition", ["site_id", "service_day", "version"])
+    op.drop_index("ix_consoleaction_agent_id", table_name="consoleaction")
+    op.create_index("ix_consoleaction_agent_at", "consoleaction", ["agent_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consoleaction_agent_at", table_name="consoleaction")
+    op.create_index("ix_consoleaction_agent_id", "consoleaction", ["agent_id"])
     op.drop_index("ix_tickettransition_site_day", table_name="tickettransition")
     op.create_index("ix_tickettransition_service_day", "tickettransition", ["service_day"])
     op.create_index("ix_tickettransition_site_id", "tickettransition", ["site_id"])
