@@ -96,9 +96,12 @@ def _agent(session: Session, site_id: int, agent_id: int) -> Agent:
     return agent
 
 
+_HELD_BY = select(Desk).where(Desk.agent_id == bindparam("agent"), Desk.active == True)  # noqa: E712
+
+
 def held_by(session: Session, agent_id: int) -> Desk | None:
     """Return the desk the agent holds, if any."""
-    return session.exec(select(Desk).where(Desk.agent_id == agent_id, Desk.active == True)).first()  # noqa: E712
+    return session.exec(_HELD_BY, params={"agent": agent_id}).first()
 
 
 def take(session: Session, *, site_id: int, desk_id: int, agent_id: int, confirm: bool = False,
@@ -191,7 +194,7 @@ def require_caller(session: Session, *, site_id: int, desk_id: int | None, agent
     return desk
 
 
-_CALLER_DESK = select(Desk).where(Desk.agent_id == bindparam("agent"), Desk.active == True).with_for_update()  # noqa: E712
+_CALLER_DESK = _HELD_BY.with_for_update()
 
 
 def caller_desk(session: Session, *, site_id: int, agent_id: int) -> Desk:
