@@ -320,12 +320,11 @@ def act(session: Session, *, site_id: int, agent_id: int, supervisor: bool, tick
     « queue:ID » or « desk:ID ».
     """
     ticket = tickets.get_ticket(session, site_id, ticket_id)
-    desk = desk_rules.held_by(session, agent_id)
     if action == "call":
-        desk = desk_rules.require_caller(session, site_id=site_id, desk_id=desk.id if desk else None,
-                                         agent_id=agent_id)
+        desk = desk_rules.caller_desk(session, site_id=site_id, agent_id=agent_id)
         return Acted(tickets.call_ticket(session, site_id=site_id, ticket_id=ticket.id, desk_id=desk.id,
                                          agent_id=agent_id, now=now), desk)
+    desk = desk_rules.held_by(session, agent_id)
     check_may_act(ticket, desk=desk, supervisor=supervisor)
     desk_id = desk.id if desk is not None and ticket.desk_id in (None, desk.id) else None
     if action == "transfer":

@@ -2,7 +2,7 @@
 
 One agent per desk and one desk per agent. Taking a desk someone else holds needs an
 explicit confirmation; the caller learns whom it was taken from, to tell their console.
-A desk calls nobody while paused or while nobody holds it (``require_caller``).
+A desk calls nobody while paused or while nobody holds it (``caller_desk``).
 Every change bumps the site's version with a ``SiteChanged`` of kind "desks": the desks
 open change the visitors' wait estimates, and the consoles' lists of desks.
 """
@@ -184,21 +184,11 @@ def resume(session: Session, *, site_id: int, desk_id: int, agent_id: int, now: 
     return desk
 
 
-def require_caller(session: Session, *, site_id: int, desk_id: int | None, agent_id: int) -> Desk:
-    """Return the desk if *agent_id* holds it and it is not paused: only then may it call."""
-    if desk_id is None:
-        raise NotYourDesk()
-    desk = _held(session, site_id, desk_id, agent_id)
-    if desk.paused_at is not None:
-        raise DeskPaused()
-    return desk
-
-
 _CALLER_DESK = _HELD_BY.with_for_update()
 
 
 def caller_desk(session: Session, *, site_id: int, agent_id: int) -> Desk:
-    """Return the desk *agent_id* holds at the site, locked, if it may call (``require_caller``'s rule, one read)."""
+    """Return the desk *agent_id* holds at the site, locked: only a desk held and not paused may call."""
     desk = session.exec(_CALLER_DESK, params={"agent": agent_id}).first()
     if desk is None:
         raise NotYourDesk()

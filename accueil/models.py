@@ -179,8 +179,9 @@ RESERVED_WAITING = f"{WAITING_ONLY} AND (reserved_desk_id IS NOT NULL OR reserve
 """The waiting tickets whose appointment keeps them for a desk or an agent (a few a day)."""
 
 
-def _waiting_index(name: str, *columns) -> Index:
-    return Index(name, *columns, sqlite_where=text(WAITING_ONLY), postgresql_where=text(WAITING_ONLY))
+def _partial(name: str, *columns, where: str, unique: bool = False) -> Index:
+    """An index of the rows *where* holds (literal SQL), the same on SQLite and PostgreSQL."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
 
 
 def ticket_code(letter: str, number: int) -> str:
@@ -192,28 +193,18 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("site_id", "service_day", "letter", "number"),
         # One active ticket per person, site and day: the database itself refuses a second.
-        Index(
-            "uq_ticket_active_nir",
-            "site_id",
-            "service_day",
-            "nir_hash",
-            unique=True,
-            sqlite_where=text(ACTIVE_NIR),
-            postgresql_where=text(ACTIVE_NIR),
-        ),
+        _partial("uq_ticket_active_nir", "site_id", "service_day", "nir_hash", where=ACTIVE_NIR, unique=True),
         Index("ix_ticket_site_status", "site_id", "status"),
         # The next ticket of a queue is the first entry of one of these, whatever the size of the
         # waiting room: one per priority rule, in its order (accueil.tickets.call_order).
-        _waiting_index("ix_ticket_next_priority_first", "site_id", "service_day", "queue_id", text("priority DESC"),
-                       "due_at", "queued_at", "id"),
-        _waiting_index("ix_ticket_next_time_first", "site_id", "service_day", "queue_id", "due_at",
-                       text("priority DESC"), "queued_at", "id"),
+        _partial("ix_ticket_next_priority_first", "site_id", "service_day", "queue_id", text("priority DESC"),
+                 "due_at", "queued_at", "id", where=WAITING_ONLY),
+        _partial("ix_ticket_next_time_first", "site_id", "service_day", "queue_id", "due_at", text("priority DESC"),
+                 "queued_at", "id", where=WAITING_ONLY),
         # (status: a third equal column, so that SQLite's planner prefers it to ix_ticket_site_status.)
-        Index("ix_ticket_reserved", "site_id", "service_day", "status", sqlite_where=text(RESERVED_WAITING),
-              postgresql_where=text(RESERVED_WAITING)),
+        _partial("ix_ticket_reserved", "site_id", "service_day", "status", where=RESERVED_WAITING),
         # Only tickets called to a desk: a check-in writes no entry here.
-        Index("ix_ticket_desk_id", "desk_id", sqlite_where=text("desk_id IS NOT NULL"),
-              postgresql_where=text("desk_id IS NOT NULL")),
+        _partial("ix_ticket_desk_id", "desk_id", where="desk_id IS NOT NULL"),
         # One ticket per check-in form: a double tap or a resent form finds the first one (any process).
         Index("uq_ticket_form_key", "site_id", "form_key", unique=True),
     )

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlmodel import col, select  # noqa: E402
 
 from accueil import documents  # noqa: E402
 from accueil.checkin import check_in  # noqa: E402
@@ -30,8 +30,9 @@ from accueil.clock import service_day, utcnow  # noqa: E402
 from accueil.demo import demo_password  # noqa: E402
 from accueil.devices import create_enrolment  # noqa: E402
 from accueil.i18n import STAFF_LOCALES, VISITOR_LOCALES  # noqa: E402
+from accueil.lifecycle import CALLED  # noqa: E402
 from accueil.models import Desk, Site, Ticket  # noqa: E402
-from accueil.tickets import call_next, call_ticket, finish  # noqa: E402
+from accueil.tickets import IN_HAND, call_next, call_ticket, finish  # noqa: E402
 from accueil.tickets import start as start_visit  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.conftest import make_nir  # noqa: E402
@@ -180,6 +181,12 @@ def phone_screens(shooter: Shooter) -> None:
     from accueil.presence import PresenceCodes
 
     codes = PresenceCodes(live.app.config["SECRET_KEY"])
+    with live.db.write_session() as s:  # the display's calls left a visitor at this desk: seen, then done
+        for t in s.exec(select(Ticket).where(Ticket.desk_id == desk_id, col(Ticket.status).in_(IN_HAND))).all():
+            if t.status == CALLED:
+                start_visit(s, site_id=site_id, ticket_id=t.id, now=utcnow())
+            finish(s, site_id=site_id, ticket_id=t.id, now=utcnow())
+        s.commit()
     for n, lang in enumerate(VISITOR_LOCALES):
         for m, size in enumerate(PHONE):
             context = shooter.context(size, lang, phone=True)
@@ -256,6 +263,9 @@ def console_screens(shooter: Shooter) -> None:
                         page.click("#call-next")
                         page.wait_for_timeout(500)
                     shooter.shoot(page, "console", "in-hand", lang, size)
+                    if page.locator(".in-hand button[id^=start-]").count():  # « Pièces à fournir » once the visitor is there
+                        page.locator(".in-hand button[id^=start-]").first.click()
+                        page.wait_for_selector(".in-hand a[id^=documents-]")
                     hand = page.locator(".in-hand a[id^=documents-]")
                     if hand.count():
                         page.goto(live.url + hand.first.get_attribute("href"))

@@ -42,6 +42,10 @@ def offered() -> dict:
     return LANGUAGES
 
 
+_ACCEPT_MAX = 256
+"""Characters of an Accept-Language header read (browsers send a few dozen): the choices are remembered by header."""
+
+
 # Built once: Flask-Babel takes a Locale as it is, where a code would be parsed again on every request.
 _LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
@@ -57,10 +61,6 @@ def select_locale() -> Locale:
     if lang in languages:
         return _LOCALES[lang]
     return _LOCALES[_browser_best(request.headers.get("Accept-Language", "")[:_ACCEPT_MAX], languages is STAFF_LANGUAGES)]
-
-
-_ACCEPT_MAX = 256
-"""Characters of an Accept-Language header read (browsers send a few dozen): the choices are remembered by header."""
 
 
 @lru_cache(maxsize=512)

@@ -28,7 +28,7 @@ def people(database, office):
 
 def may_call(db, **kw):
     with db.write_session() as s:
-        return desks.require_caller(s, **kw)
+        return desks.caller_desk(s, **kw)
 
 
 def desk_row(db, desk_id):
@@ -80,17 +80,17 @@ def test_another_sites_desk_does_not_exist(database, office, people):
 def test_only_the_holder_of_an_open_desk_may_call(database, vault, office, people):
     anne, bruno, _ = people
     with pytest.raises(desks.NotYourDesk):
-        may_call(database, site_id=office.site_id, desk_id=None, agent_id=anne)
+        may_call(database, site_id=office.site_id, agent_id=anne)
     act(database, desks.take, site_id=office.site_id, desk_id=office.desk1, agent_id=anne)
     with pytest.raises(desks.NotYourDesk):
-        may_call(database, site_id=office.site_id, desk_id=office.desk1, agent_id=bruno)
+        may_call(database, site_id=office.site_id, agent_id=bruno)
     with pytest.raises(desks.NotYourDesk):
         act(database, desks.pause, site_id=office.site_id, desk_id=office.desk1, agent_id=bruno)
     act(database, desks.pause, site_id=office.site_id, desk_id=office.desk1, agent_id=anne)
     with pytest.raises(desks.DeskPaused):
-        may_call(database, site_id=office.site_id, desk_id=office.desk1, agent_id=anne)
+        may_call(database, site_id=office.site_id, agent_id=anne)
     act(database, desks.resume, site_id=office.site_id, desk_id=office.desk1, agent_id=anne)
-    desk = may_call(database, site_id=office.site_id, desk_id=office.desk1, agent_id=anne)
+    desk = may_call(database, site_id=office.site_id, agent_id=anne)
     assert desk.id == office.desk1 and desk.paused_at is None
 
 
